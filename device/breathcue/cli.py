@@ -1,0 +1,213 @@
+"""The ``breathcue`` command: parses arguments and calls into the app and the core.
+
+Every subcommand is a pair: ``_add_NAME(subparsers)`` declares it and
+``cmd_NAME(args)`` runs it, returning the exit status.  docs/cli.md
+documents each one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import signal
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Iterator
+from zoneinfo import ZoneInfo
+
+from . import config as configmod
+from .clock import Clock, MonotonicClock, VirtualClock
+
+log = logging.getLogger("breathcue")
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+# --- shared options -----------------------------------------------------------
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    p.add_argument("--config", type=Path, help="config file (default: $BREATHCUE_CONFIG, then /etc/breathcue/config.toml)")
+    p.add_argument("--state-dir", type=Path, help="where state is kept (default: $STATE_DIRECTORY or ~/.local/share/breathcue)")
+
+
+def _add_loop_options(p: argparse.ArgumentParser) -> None:
+    """Options of every command that runs the daemon loop."""
+    p.add_argument("--sim", action="store_true", help="use simulated hardware even on a Pi")
+    p.add_argument("--clock", choices=("real", "virtual"), default="real", help="virtual runs as fast as possible")
+    p.add_argument("--seconds", type=float, help="stop after this many seconds of clock time")
+    p.add_argument("--start", help="wall-clock start of a virtual clock, ISO 8601, local time of the configured timezone")
+    p.add_argument("--events-out", type=Path, help="write events as JSON Lines to this file")
+    p.add_argument("--frames-out", type=Path, help="write every frame shown as JSON Lines to this file")
+
+
+def timezone_of(config: configmod.Config) -> ZoneInfo | None:
+    return ZoneInfo(config.schedule.timezone) if config.schedule.timezone else None
+
+
+def make_clock(args: argparse.Namespace, config: configmod.Config) -> Clock:
+    tz = timezone_of(config)
+    if args.clock == "real":
+        if args.start:
+            raise UsageError("--start needs --clock virtual")
+        return MonotonicClock(tz)
+    if args.start:
+        try:
+            start = datetime.fromisoformat(args.start)
+        except ValueError:
+            raise UsageError(f"--start {args.start!r}: expected ISO 8601, e.g. 2026-11-24T09:00:00") from None
+    else:
+        start = datetime.now(tz).replace(microsecond=0)
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=tz) if tz else start.astimezone()
+    return VirtualClock(start)
+
+
+class UsageError(Exception):
+    """A command line that cannot be carried out; exits 2 with the message."""
+
+
+def load_config(args: argparse.Namespace) -> configmod.Config:
+    cfg, source = configmod.load(args.config)
+    log.debug("config from %s", source)
+    return cfg
+
+
+@contextlib.contextmanager
+def open_output(path: Path | None) -> Iterator[object]:
+    if path is None:
+        yield None
+        return
+    with open(path, "w", encoding="utf-8", buffering=1 << 16) as f:
+        yield f
+
+
+@contextlib.contextmanager
+def stop_on_signals(stop: Callable[[], None]) -> Iterator[None]:
+    """SIGINT and SIGTERM ask the loop to stop, so the ring is turned off cleanly."""
+    previous = {s: signal.signal(s, lambda *_: stop()) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+# --- run ----------------------------------------------------------------------
+
+
+def _add_run(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="run the daemon: pace, detect, nudge")
+    _add_common(p)
+    _add_loop_options(p)
+    p.add_argument("--seed", type=int, default=0, help="seed of the simulated breather")
+    p.set_defaults(func=cmd_run)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .app import Daemon, Outputs
+    from .hw import select
+
+    config = load_config(args)
+    clock = make_clock(args, config)
+    parts = select.build(config, force_sim=args.sim, seed=args.seed)
+    with open_output(args.events_out) as events, open_output(args.frames_out) as frames:
+        daemon = Daemon(config, clock, parts.sensor, parts.ring, Outputs(events, frames), args.seconds)
+        with stop_on_signals(daemon.stop):
+            try:
+                return daemon.run()
+            finally:
+                parts.close()
+
+
+# --- config ---------------------------------------------------------------------
+
+
+def _add_config(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("config", help="write, check or show the configuration")
+    csub = p.add_subparsers(dest="config_command", required=True, metavar="{init,check,show}")
+    init = csub.add_parser("init", help="write the commented default config")
+    init.add_argument("path", nargs="?", type=Path, help="where to write it (default: stdout)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    init.set_defaults(func=cmd_config_init)
+    check = csub.add_parser("check", help="validate a config file; exit 2 with every error")
+    check.add_argument("path", type=Path)
+    check.set_defaults(func=cmd_config_check)
+    show = csub.add_parser("show", help="print the effective config as TOML")
+    _add_common(show)
+    show.set_defaults(func=cmd_config_show)
+    for q in (init, check):
+        q.add_argument("-v", "--verbose", action="count", default=0, help=argparse.SUPPRESS)
+
+
+def cmd_config_init(args: argparse.Namespace) -> int:
+    text = configmod.default_text()
+    if args.path is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    if args.path.exists() and not args.force:
+        raise UsageError(f"{args.path} exists; use --force to overwrite it")
+    args.path.parent.mkdir(parents=True, exist_ok=True)
+    args.path.write_text(text, encoding="utf-8")
+    print(f"wrote {args.path}")
+    return EXIT_OK
+
+
+def cmd_config_check(args: argparse.Namespace) -> int:
+    configmod.load_file(args.path)
+    print(f"{args.path}: ok")
+    return EXIT_OK
+
+
+def cmd_config_show(args: argparse.Namespace) -> int:
+    cfg, source = configmod.load(args.config)
+    sys.stdout.write(f"# effective configuration, from {source}\n")
+    sys.stdout.write(configmod.to_toml(cfg))
+    return EXIT_OK
+
+
+# --- entry point --------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="breathcue", description="A desk light that paces your breathing and nudges you to breathe."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_add_run, _add_config):
+        add(sub)
+    return parser
+
+
+def setup_logging(verbosity: int) -> None:
+    level = logging.WARNING - 10 * min(verbosity + 1, 2)  # INFO by default, DEBUG with -v
+    if os.environ.get("JOURNAL_STREAM"):
+        fmt = "%(message)s"  # journald adds its own timestamps
+    else:
+        fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    logging.basicConfig(level=level, format=fmt, stream=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging(getattr(args, "verbose", 0))
+    try:
+        return args.func(args)
+    except configmod.ConfigError as exc:
+        print(f"breathcue: invalid configuration in {exc.source}:", file=sys.stderr)
+        for error in exc.errors:
+            print(f"  {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except UsageError as exc:
+        print(f"breathcue: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,391 @@
+"""One validated, frozen configuration object, read from a TOML file.
+
+Each section is a frozen dataclass; each key is a field whose metadata says
+what is allowed (``opt``).  ``parse`` walks the TOML document against those
+dataclasses and collects every problem before raising one ``ConfigError``, so
+a user fixes a file in one pass.  Adding a key means adding one field here,
+its commented line in ``default.toml`` and its row in docs/configuration.md
+(tests check all three agree).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+import os
+import re
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import tomli_w
+
+SYSTEM_CONFIG = Path("/etc/breathcue/config.toml")
+ENV_CONFIG = "BREATHCUE_CONFIG"
+DEFAULT_SOURCE = "<defaults>"
+
+Check = Callable[[Any], "str | None"]
+
+
+class ConfigError(Exception):
+    """A configuration that cannot be used; ``errors`` lists every problem."""
+
+    def __init__(self, source: str, errors: list[str]):
+        self.source = source
+        self.errors = errors
+        super().__init__("\n".join(f"{source}: {e}" for e in errors))
+
+
+def opt(
+    default: Any,
+    *,
+    min: float | None = None,
+    max: float | None = None,
+    choices: tuple[Any, ...] | None = None,
+    check: Check | None = None,
+    each: Check | None = None,
+    allowed: str | None = None,
+) -> Any:
+    """A config key: its default and what values are allowed.
+
+    ``check`` returns None for a good value or a short reason; ``each`` does
+    the same for every item of a list; ``allowed`` overrides the generated
+    description of the allowed values.
+    """
+    meta = {"min": min, "max": max, "choices": choices, "check": check, "each": each, "allowed": allowed}
+    if isinstance(default, (list, dict)):
+        raise TypeError("use tuples or a default_factory for mutable defaults")
+    return field(default=default, metadata=meta)
+
+
+def section(cls: type) -> Any:
+    """A sub-table whose defaults are the section dataclass's defaults."""
+    return field(default_factory=cls)
+
+
+# --- value checks shared by several keys -----------------------------------
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def check_hhmm(value: str) -> str | None:
+    return None if _HHMM.match(value) else 'a time "HH:MM" (24-hour)'
+
+
+def check_time_range(value: str) -> str | None:
+    m = _RANGE.match(value)
+    if not m or (m.group(3) == "24" and m.group(4) != "00"):
+        return 'a range "HH:MM-HH:MM" (24-hour; it may span midnight)'
+    if value[:5] == value[6:]:
+        return "a range whose start and end differ"
+    return None
+
+
+def check_timezone(value: str) -> str | None:
+    if value == "":
+        return None
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return 'an IANA time zone such as "Europe/Berlin", or "" for the system\'s'
+    return None
+
+
+def check_date(value: str) -> str | None:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return 'a date "YYYY-MM-DD"'
+    return None
+
+
+def check_weekday(value: str) -> str | None:
+    return None if value in WEEKDAYS else f"a weekday: one of {', '.join(WEEKDAYS)}"
+
+
+# --- sections ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HardwareConfig:
+    mode: str = opt("auto", choices=("auto", "pi", "sim"))
+
+
+@dataclass(frozen=True)
+class RingConfig:
+    pixels: int = opt(24, min=1, max=300)
+    backend: str = opt("spi", choices=("spi", "pwm", "pi5"))
+    pin: int = opt(10, choices=(10, 12, 18, 21))
+    pixel_order: str = opt("GRB", choices=("GRB", "RGB", "GRBW", "RGBW"))
+    fps: int = opt(60, min=5, max=120)
+    brightness: float = opt(0.5, min=0.0, max=1.0)
+    max_current_ma: int = opt(1000, min=50, max=20000)
+
+
+@dataclass(frozen=True)
+class SensorConfig:
+    bus: int = opt(1, min=0, max=31)
+    address: int = opt(0x48, choices=(0x48, 0x49, 0x4A, 0x4B), allowed="one of 0x48, 0x49, 0x4a, 0x4b")
+    channel: int = opt(0, min=0, max=3)
+    full_scale_v: float = opt(4.096, choices=(6.144, 4.096, 2.048, 1.024, 0.512, 0.256))
+    data_rate: int = opt(128, choices=(8, 16, 32, 64, 128, 250, 475, 860))
+    sample_rate_hz: float = opt(25.0, min=5.0, max=100.0)
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    hold_seconds: float = opt(10.0, min=3.0, max=60.0)
+    shallow_fraction: float = opt(0.5, min=0.05, max=0.95)
+    shallow_seconds: float = opt(30.0, min=5.0, max=600.0)
+    rapid_bpm: float = opt(20.0, min=8.0, max=60.0)
+    rapid_seconds: float = opt(60.0, min=5.0, max=600.0)
+
+
+@dataclass(frozen=True)
+class CuesConfig:
+    cooldown_seconds: float = opt(120.0, min=0.0, max=86400.0)
+    max_per_hour: int = opt(6, min=0, max=120)
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    workdays: tuple[str, ...] = opt(("mon", "tue", "wed", "thu", "fri"), each=check_weekday)
+    working_hours: str = opt("09:00-17:30", check=check_time_range)
+    quiet: tuple[str, ...] = opt((), each=check_time_range)
+    timezone: str = opt("", check=check_timezone)
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    at: str = opt("", check=lambda v: check_hhmm(v) if v else None)
+    pattern: str = opt("resonance")
+    minutes: float = opt(5.0, min=0.5, max=120.0)
+
+
+@dataclass(frozen=True)
+class Config:
+    hardware: HardwareConfig = section(HardwareConfig)
+    ring: RingConfig = section(RingConfig)
+    sensor: SensorConfig = section(SensorConfig)
+    detector: DetectorConfig = section(DetectorConfig)
+    cues: CuesConfig = section(CuesConfig)
+    schedule: ScheduleConfig = section(ScheduleConfig)
+    session: tuple[SessionConfig, ...] = field(default=())
+
+
+# --- parsing ----------------------------------------------------------------
+
+_SCALARS = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+
+
+def _describe(meta: Mapping[str, Any], kind: Any) -> str:
+    if meta.get("allowed"):
+        return meta["allowed"]
+    if meta.get("choices"):
+        return "one of " + ", ".join(repr(c) if isinstance(c, str) else str(c) for c in meta["choices"])
+    lo, hi = meta.get("min"), meta.get("max")
+    base = _SCALARS.get(kind, "a value")
+    if lo is not None and hi is not None:
+        return f"{base} from {lo:g} to {hi:g}"
+    if lo is not None:
+        return f"{base} of at least {lo:g}"
+    return base
+
+
+def _show(value: Any) -> str:
+    """A value as it would be written in TOML, shortened."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class _Parser:
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def error(self, key: str, value: Any, allowed: str) -> None:
+        self.errors.append(f"{key} = {_show(value)}: expected {allowed}")
+
+    def table(self, cls: type, data: Any, prefix: str) -> Any:
+        if not isinstance(data, dict):
+            self.errors.append(f"{prefix or 'the file'} = {_show(data)}: expected a table")
+            return cls()
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        hints = typing.get_type_hints(cls)
+        for key in data:
+            if key not in fields:
+                where = f"{prefix}.{key}" if prefix else key
+                near = difflib.get_close_matches(key, fields, n=1, cutoff=0.6)
+                hint = f"; did you mean {near[0]!r}?" if near else f"; allowed keys: {', '.join(fields)}"
+                self.errors.append(f"{where}: unknown key{hint}")
+        values = {}
+        for name, f in fields.items():
+            if name in data:
+                where = f"{prefix}.{name}" if prefix else name
+                values[name] = self.value(hints[name], f.metadata, data[name], where)
+        try:
+            return cls(**{k: v for k, v in values.items() if v is not _BAD})
+        except ConfigError as exc:  # cross-field checks in __post_init__
+            self.errors.extend(exc.errors)
+            return cls()
+
+    def value(self, kind: Any, meta: Mapping[str, Any], raw: Any, key: str) -> Any:
+        origin = typing.get_origin(kind)
+        if dataclasses.is_dataclass(kind):
+            return self.table(kind, raw, key)
+        if origin is tuple:
+            item_kind = typing.get_args(kind)[0]
+            if not isinstance(raw, list):
+                self.error(key, raw, "a list")
+                return _BAD
+            if dataclasses.is_dataclass(item_kind):
+                if not all(isinstance(item, dict) for item in raw):
+                    self.error(key, raw, "an array of tables [[" + key + "]]")
+                    return _BAD
+                return tuple(self.table(item_kind, item, f"{key}[{i}]") for i, item in enumerate(raw))
+            item_meta = {"check": meta.get("each")}
+            items = tuple(self.scalar(item_kind, item_meta, item, f"{key}[{i}]") for i, item in enumerate(raw))
+            if any(item is _BAD for item in items):
+                return _BAD
+            return self.checked({**meta, "each": None}, items, key, kind)
+        if origin is dict:
+            item_kind = typing.get_args(kind)[1]
+            if not isinstance(raw, dict):
+                self.error(key, raw, "a table")
+                return _BAD
+            return types.MappingProxyType(
+                {name: self.value(item_kind, meta, item, f"{key}.{name}") for name, item in raw.items()}
+            )
+        if origin in (typing.Union, types.UnionType):
+            options = typing.get_args(kind)
+            for option in options:
+                if self.accepts(option, raw):
+                    return self.scalar(option, meta, raw, key)
+            self.error(key, raw, _describe(meta, None) if meta.get("allowed") else "a value of another type")
+            return _BAD
+        return self.scalar(kind, meta, raw, key)
+
+    @staticmethod
+    def accepts(kind: type, raw: Any) -> bool:
+        if kind is float:
+            return isinstance(raw, (int, float)) and not isinstance(raw, bool)
+        if kind is int:
+            return isinstance(raw, int) and not isinstance(raw, bool)
+        return isinstance(raw, kind)
+
+    def scalar(self, kind: type, meta: Mapping[str, Any], raw: Any, key: str) -> Any:
+        if not self.accepts(kind, raw):
+            self.error(key, raw, _describe(meta, kind))
+            return _BAD
+        value = float(raw) if kind is float else raw
+        if kind is float and value != value:  # NaN
+            self.error(key, raw, _describe(meta, kind))
+            return _BAD
+        return self.checked(meta, value, key, kind)
+
+    def checked(self, meta: Mapping[str, Any], value: Any, key: str, kind: Any) -> Any:
+        choices = meta.get("choices")
+        lo, hi = meta.get("min"), meta.get("max")
+        if choices is not None and value not in choices:
+            self.error(key, value, _describe(meta, kind))
+            return _BAD
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            self.error(key, value, _describe(meta, kind))
+            return _BAD
+        check = meta.get("check")
+        if check is not None:
+            problem = check(value)
+            if problem:
+                self.error(key, value, problem)
+                return _BAD
+        return value
+
+
+_BAD = object()
+
+
+def parse(data: Mapping[str, Any], source: str = DEFAULT_SOURCE) -> Config:
+    """Validate a TOML document (already decoded) into a Config."""
+    parser = _Parser()
+    config = parser.table(Config, dict(data), "")
+    if parser.errors:
+        raise ConfigError(source, parser.errors)
+    return config
+
+
+def parse_text(text: str, source: str = DEFAULT_SOURCE) -> Config:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(source, [f"not valid TOML: {exc}"]) from None
+    return parse(data, source)
+
+
+def load_file(path: Path) -> Config:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(str(path), ["not a UTF-8 text file"]) from None
+    except OSError as exc:
+        raise ConfigError(str(path), [f"cannot read: {exc.strerror or exc}"]) from None
+    return parse_text(text, str(path))
+
+
+def default_text() -> str:
+    """The commented default configuration shipped with the package."""
+    return resources.files("breathcue").joinpath("default.toml").read_text(encoding="utf-8")
+
+
+def find_config(explicit: Path | None, environ: Mapping[str, str] = os.environ) -> Path | None:
+    """The config file to use: --config, $BREATHCUE_CONFIG, /etc, else none (the defaults)."""
+    if explicit is not None:
+        return explicit
+    if environ.get(ENV_CONFIG):
+        return Path(environ[ENV_CONFIG])
+    if SYSTEM_CONFIG.exists():
+        return SYSTEM_CONFIG
+    return None
+
+
+def load(explicit: Path | None = None, environ: Mapping[str, str] = os.environ) -> tuple[Config, str]:
+    """The effective config and where it came from."""
+    path = find_config(explicit, environ)
+    if path is None:
+        return parse_text(default_text()), DEFAULT_SOURCE
+    return load_file(path), str(path)
+
+
+def state_dir(explicit: Path | None, environ: Mapping[str, str] = os.environ) -> Path:
+    """Where history and status go: --state-dir, $STATE_DIRECTORY (systemd), else the user's data dir."""
+    if explicit is not None:
+        return explicit
+    if environ.get("STATE_DIRECTORY"):
+        return Path(environ["STATE_DIRECTORY"].split(":")[0])
+    data_home = environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home) / "breathcue"
+
+
+def to_dict(config: Any) -> Any:
+    """The config as plain TOML-ready data (tuples become lists)."""
+    if dataclasses.is_dataclass(config):
+        return {f.name: to_dict(getattr(config, f.name)) for f in dataclasses.fields(config)}
+    if isinstance(config, Mapping):
+        return {k: to_dict(v) for k, v in config.items()}
+    if isinstance(config, tuple):
+        return [to_dict(v) for v in config]
+    return config
+
+
+def to_toml(config: Config) -> str:
+    return tomli_w.dumps(to_dict(config))

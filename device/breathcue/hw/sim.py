@@ -1,0 +1,156 @@
+"""Simulated hardware: a seeded breather for the sensor, and rings that draw or record.
+
+These stand in for the strap and the LEDs on a machine without a Pi, and in
+tests.  The breather is a function of clock time and its seed, so a run on
+the virtual clock is reproducible to the sample.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import shutil
+import sys
+from dataclasses import dataclass
+from typing import Sequence, TextIO
+
+from ..core.types import RGBBytes, Sample
+
+CARDIAC_HZ = 1.1
+
+
+@dataclass(frozen=True)
+class Breathing:
+    """How the simulated person breathes: rate, depth in volts, inhale share of a cycle."""
+
+    rate_bpm: float = 11.0
+    depth_v: float = 0.25
+    inhale_share: float = 0.42
+
+
+class SimulatedBreather:
+    """A chest strap on a simulated person, read as volts at the ADC.
+
+    The signal is a breath waveform with breath-to-breath variation in rate
+    and depth, slow drift of the cord, a ~1 Hz cardiac ripple and sensor
+    noise, around a 1.6 V divider midpoint.
+    """
+
+    def __init__(self, seed: int = 0, breathing: Breathing = Breathing(), rate_hz: float = 25.0) -> None:
+        self.rate_hz = rate_hz
+        self.breathing = breathing
+        self._rng = random.Random(seed)
+        self._phase = 0.0
+        self._last_t: float | None = None
+        self._cycle_rate = breathing.rate_bpm
+        self._cycle_depth = breathing.depth_v
+        self._drift_phase = self._rng.uniform(0, 2 * math.pi)
+
+    def volume(self, phase: float) -> float:
+        """Lung volume 0-1 at ``phase`` (0-1) of a breath: a quick inhale, a slower exhale."""
+        share = self.breathing.inhale_share
+        if phase < share:
+            return 0.5 - 0.5 * math.cos(math.pi * phase / share)
+        return 0.5 + 0.5 * math.cos(math.pi * (phase - share) / (1.0 - share))
+
+    def read(self, t: float) -> Sample:
+        dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
+        self._last_t = t
+        self._phase += dt * self._cycle_rate / 60.0
+        if self._phase >= 1.0:
+            self._phase -= 1.0
+            self._cycle_rate = self.breathing.rate_bpm * self._rng.uniform(0.88, 1.12)
+            self._cycle_depth = self.breathing.depth_v * self._rng.uniform(0.8, 1.2)
+        drift = 0.05 * math.sin(2 * math.pi * t / 300.0 + self._drift_phase)
+        cardiac = 0.01 * math.sin(2 * math.pi * CARDIAC_HZ * t)
+        noise = self._rng.gauss(0.0, 0.002)
+        return Sample(t, 1.6 + drift + self._cycle_depth * self.volume(self._phase) + cardiac + noise)
+
+    def close(self) -> None:
+        pass
+
+
+class RecordingRing:
+    """A ring that keeps every frame it is shown, for tests."""
+
+    def __init__(self, pixels: int) -> None:
+        self.pixels = pixels
+        self.frames: list[tuple[float, tuple[RGBBytes, ...]]] = []
+        self.status = ""
+        self.closed = False
+
+    def show(self, rgb: Sequence[RGBBytes], t: float) -> None:
+        self.frames.append((t, tuple(rgb)))
+
+    def set_status(self, text: str) -> None:
+        self.status = text
+
+    def close(self) -> None:
+        self.frames.append((self.frames[-1][0] if self.frames else 0.0, ((0, 0, 0),) * self.pixels))
+        self.closed = True
+
+
+class TerminalRing:
+    """The ring drawn in a terminal as a circle of 24-bit colour cells.
+
+    On a TTY it redraws in place about 20 times a second with a status line
+    under it; otherwise it prints one plain status line a second.  LED bytes
+    are linear light while the terminal expects sRGB, so cells are shown
+    through the inverse gamma: a dim LED looks dim, not black.
+    """
+
+    REDRAW_SECONDS = 0.05
+    PLAIN_SECONDS = 1.0
+
+    def __init__(self, pixels: int, out: TextIO = sys.stdout, tty: bool | None = None) -> None:
+        self.pixels = pixels
+        self.out = out
+        self.tty = out.isatty() if tty is None else tty
+        self.status = ""
+        self._last_draw: float | None = None
+        self._drawn_lines = 0
+        radius = max(4, round(pixels / 5))
+        self._rows = 2 * radius + 1
+        self._cols = 4 * radius + 3
+        self._cells: list[tuple[int, int]] = []
+        for i in range(pixels):
+            angle = 2 * math.pi * i / pixels  # pixel 0 at the top, clockwise
+            row = round(radius - radius * math.cos(angle))
+            col = round(2 * radius + 1 + 2 * radius * math.sin(angle))
+            self._cells.append((row, col))
+
+    def show(self, rgb: Sequence[RGBBytes], t: float) -> None:
+        period = self.REDRAW_SECONDS if self.tty else self.PLAIN_SECONDS
+        if self._last_draw is not None and t - self._last_draw < period:
+            return
+        self._last_draw = t
+        if self.tty:
+            self._draw(rgb)
+        else:
+            level = sum(sum(p) for p in rgb) / (3 * 255 * max(1, len(rgb)))
+            self.out.write(f"t={t:8.1f}s  ring {100 * level:5.1f}%  {self.status}\n")
+            self.out.flush()
+
+    def _draw(self, rgb: Sequence[RGBBytes]) -> None:
+        grid = [[" "] * self._cols for _ in range(self._rows)]
+        for (row, col), (r, g, b) in zip(self._cells, rgb):
+            grid[row][col] = f"\x1b[38;2;{_srgb(r)};{_srgb(g)};{_srgb(b)}m\u25cf\x1b[0m"
+        width = shutil.get_terminal_size((80, 24)).columns
+        lines = ["".join(row) for row in grid] + [self.status[: width - 1]]
+        up = f"\x1b[{self._drawn_lines}F" if self._drawn_lines else ""
+        self.out.write(up + "".join(f"\x1b[2K{line}\n" for line in lines))
+        self.out.flush()
+        self._drawn_lines = len(lines)
+
+    def set_status(self, text: str) -> None:
+        self.status = text
+
+    def close(self) -> None:
+        if self.tty:
+            self._last_draw = None
+            self._draw([(0, 0, 0)] * self.pixels)
+
+
+def _srgb(byte: int) -> int:
+    """A linear LED byte as the sRGB value that looks as bright on a screen."""
+    return round(255 * (byte / 255) ** (1 / 2.2))
