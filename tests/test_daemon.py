@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 
-from breathcue.app import Daemon, Outputs
+from breathcue.app import Daemon, EventWriter, FrameWriter
 from breathcue.hw.sim import RecordingRing, SimulatedBreather
 
 
@@ -13,7 +13,7 @@ def test_sixty_seconds_on_the_virtual_clock(default_config, vclock):
     ring = RecordingRing(default_config.ring.pixels)
     events, frames = io.StringIO(), io.StringIO()
     sensor = SimulatedBreather(seed=3, rate_hz=default_config.sensor.sample_rate_hz)
-    daemon = Daemon(default_config, vclock, sensor, ring, Outputs(events, frames), seconds=60)
+    daemon = Daemon(default_config, vclock, sensor, ring, [EventWriter(events), FrameWriter(frames)], seconds=60)
     assert daemon.run() == 0
 
     fps = default_config.ring.fps

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any
 
 from .clock import Clock
 from .config import Config
@@ -20,7 +21,7 @@ from .core import cues, schedule
 from .core.detector import BreathDetector
 from .core.pacing import Pattern, volume
 from .core.render import FrameEncoder, glow
-from .core.types import Event, Frame
+from .core.types import Event, Frame, RGBBytes, Sample
 from .hw.ports import Ring, Sensor
 
 log = logging.getLogger(__name__)
@@ -34,12 +35,51 @@ LOST_LEVEL = 0.12
 FLOOR = 0.08
 
 
-@dataclass
-class Outputs:
-    """Where machine-readable output goes; see docs/formats.md."""
+class Sink:
+    """Something that watches the daemon: an output file, the history, the web, MQTT.
 
-    events: IO[str] | None = None
-    frames: IO[str] | None = None
+    The loop calls these on its own thread; a sink that does slow I/O hands
+    the work to its own thread.  Override what you need; the rest do nothing.
+    """
+
+    def event(self, event: Event) -> None: ...
+
+    def sample(self, sample: Sample) -> None: ...
+
+    def frame(self, t: float, rgb: list[RGBBytes]) -> None: ...
+
+    def status(self, status: dict[str, Any]) -> None:
+        """The daemon's status, once a second of clock time."""
+
+    def close(self) -> None: ...
+
+
+class EventWriter(Sink):
+    """--events-out: every event as one JSON line (docs/formats.md)."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+
+    def event(self, event: Event) -> None:
+        self.out.write(json.dumps(event.to_json_dict()) + "\n")
+
+
+class FrameWriter(Sink):
+    """--frames-out: every frame shown as one JSON line (docs/formats.md)."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+
+    def frame(self, t: float, rgb: list[RGBBytes]) -> None:
+        self.out.write(json.dumps({"t": round(t, 4), "rgb": rgb}, separators=(",", ":")) + "\n")
+
+
+@dataclass(frozen=True)
+class Command:
+    """A request from outside the loop (button, web, MQTT): ``name`` plus arguments."""
+
+    name: str
+    args: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -48,11 +88,13 @@ class Daemon:
     clock: Clock
     sensor: Sensor
     ring: Ring
-    outputs: Outputs = field(default_factory=Outputs)
+    sinks: list[Sink] = field(default_factory=list)
     seconds: float | None = None
 
     def __post_init__(self) -> None:
         self._stop = False
+        self._commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
+        self._next_status = 0.0
         self.detector = BreathDetector(self.config.detector, self.sensor.rate_hz)
         self.cue_state = cues.CueState()
         self.encoder = FrameEncoder(brightness=self.config.ring.brightness)
@@ -62,6 +104,18 @@ class Daemon:
     def stop(self) -> None:
         """Ask the loop to finish; safe to call from a signal handler."""
         self._stop = True
+
+    def submit(self, name: str, **args: Any) -> None:
+        """Queue a command for the loop; safe to call from any thread."""
+        self._commands.put(Command(name, args))
+
+    def _drain_commands(self) -> None:
+        while True:
+            try:
+                command = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            log.warning("unknown command %r ignored", command.name)
 
     def run(self) -> int:
         frame_dt = 1.0 / self.config.ring.fps
@@ -79,7 +133,13 @@ class Daemon:
                     break
             if next_frame <= due:
                 n_frame = max(n_frame + 1, int(self.clock.now() / frame_dt))  # never more than one frame late
+                self._drain_commands()
                 self._frame(next_frame)
+            if due >= self._next_status:
+                self._next_status = due + 1.0
+                status = self.status()
+                for sink in self.sinks:
+                    sink.status(status)
         return 0
 
     def _sample(self, t: float) -> bool:
@@ -87,6 +147,8 @@ class Daemon:
         if sample is None:
             log.info("the recording has ended at %.1f s", t)
             return False
+        for sink in self.sinks:
+            sink.sample(sample)
         events = self.detector.update(sample)
         allowed = schedule.nudges_allowed(self.clock.wall(), self.config.schedule)
         self.cue_state, cue_events = cues.step(self.cue_state, events, self.config.cues, allowed)
@@ -97,8 +159,8 @@ class Daemon:
     def _emit(self, event: Event) -> None:
         if event.name != "breath":
             log.info("%s at %.1f s %s", event.name, event.t, dict(event.fields))
-        if self.outputs.events is not None:
-            self.outputs.events.write(json.dumps(event.to_json_dict()) + "\n")
+        for sink in self.sinks:
+            sink.event(event)
 
     def _frame(self, t: float) -> None:
         pixels = self.config.ring.pixels
@@ -116,8 +178,22 @@ class Daemon:
         self.ring.set_status(self.status_line())
         self.ring.show(rgb, t)
         self.frames_shown += 1
-        if self.outputs.frames is not None:
-            self.outputs.frames.write(json.dumps({"t": round(t, 4), "rgb": rgb}, separators=(",", ":")) + "\n")
+        for sink in self.sinks:
+            sink.frame(t, rgb)
+
+    def status(self) -> dict[str, Any]:
+        """The daemon's state as JSON-ready data (the status file, the web, MQTT)."""
+        s = self.detector.status
+        cue = self.cue_state.cue
+        return {
+            "t": round(self.clock.now(), 3),
+            "wall": self.clock.wall().isoformat(timespec="seconds"),
+            "state": s.state,
+            "rate_bpm": s.rate_bpm,
+            "depth": s.depth,
+            "rel_depth": s.rel_depth,
+            "cue": None if cue is None else {"reason": cue.reason, "level": cue.level, "started": cue.started},
+        }
 
     def status_line(self) -> str:
         s = self.detector.status

@@ -78,12 +78,16 @@ def load_config(args: argparse.Namespace) -> configmod.Config:
 
 
 @contextlib.contextmanager
-def open_output(path: Path | None) -> Iterator[object]:
-    if path is None:
-        yield None
-        return
-    with open(path, "w", encoding="utf-8", buffering=1 << 16) as f:
-        yield f
+def output_sinks(args: argparse.Namespace) -> Iterator[list]:
+    """The --events-out and --frames-out writers this command line asks for."""
+    from .app import EventWriter, FrameWriter
+
+    with contextlib.ExitStack() as stack:
+        sinks = []
+        for path, writer in ((args.events_out, EventWriter), (getattr(args, "frames_out", None), FrameWriter)):
+            if path is not None:
+                sinks.append(writer(stack.enter_context(open(path, "w", encoding="utf-8", buffering=1 << 16))))
+        yield sinks
 
 
 @contextlib.contextmanager
@@ -109,14 +113,14 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .app import Daemon, Outputs
+    from .app import Daemon
     from .hw import select
 
     config = load_config(args)
     clock = make_clock(args, config)
     parts = select.build(config, force_sim=args.sim, seed=args.seed)
-    with open_output(args.events_out) as events, open_output(args.frames_out) as frames:
-        daemon = Daemon(config, clock, parts.sensor, parts.ring, Outputs(events, frames), args.seconds)
+    with output_sinks(args) as sinks:
+        daemon = Daemon(config, clock, parts.sensor, parts.ring, sinks, args.seconds)
         with stop_on_signals(daemon.stop):
             try:
                 return daemon.run()
