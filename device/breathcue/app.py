@@ -13,6 +13,7 @@ import json
 import logging
 import queue
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import IO, Any
 
 from .clock import Clock
@@ -42,7 +43,8 @@ class Sink:
     the work to its own thread.  Override what you need; the rest do nothing.
     """
 
-    def event(self, event: Event) -> None: ...
+    def event(self, event: Event, wall: datetime) -> None:
+        """An event, with the local wall-clock time at which it was emitted."""
 
     def sample(self, sample: Sample) -> None: ...
 
@@ -60,7 +62,7 @@ class EventWriter(Sink):
     def __init__(self, out: IO[str]) -> None:
         self.out = out
 
-    def event(self, event: Event) -> None:
+    def event(self, event: Event, wall: datetime) -> None:
         self.out.write(json.dumps(event.to_json_dict()) + "\n")
 
 
@@ -159,8 +161,9 @@ class Daemon:
     def _emit(self, event: Event) -> None:
         if event.name != "breath":
             log.info("%s at %.1f s %s", event.name, event.t, dict(event.fields))
+        wall = self.clock.wall()
         for sink in self.sinks:
-            sink.event(event)
+            sink.event(event, wall)
 
     def _frame(self, t: float) -> None:
         pixels = self.config.ring.pixels
