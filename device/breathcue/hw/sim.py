@@ -109,14 +109,15 @@ class TerminalRing:
         self.status = ""
         self._last_draw: float | None = None
         self._drawn_lines = 0
-        radius = max(4, round(pixels / 5))
+        radius = max(4, math.ceil(pixels / 4))
         self._rows = 2 * radius + 1
         self._cols = 4 * radius + 3
         self._cells: list[tuple[int, int]] = []
         for i in range(pixels):
             angle = 2 * math.pi * i / pixels  # pixel 0 at the top, clockwise
-            row = round(radius - radius * math.cos(angle))
-            col = round(2 * radius + 1 + 2 * radius * math.sin(angle))
+            # floor(x + 0.5), not round(): banker's rounding makes the circle lopsided
+            row = math.floor(radius - radius * math.cos(angle) + 0.5)
+            col = math.floor(2 * radius + 1 + 2 * radius * math.sin(angle) + 0.5)
             self._cells.append((row, col))
 
     def show(self, rgb: Sequence[RGBBytes], t: float) -> None:
