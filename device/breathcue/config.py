@@ -112,6 +112,39 @@ def check_weekday(value: str) -> str | None:
     return None if value in WEEKDAYS else f"a weekday: one of {', '.join(WEEKDAYS)}"
 
 
+_EVERY = re.compile(r"^(?:([1-9]\d?)h)?(?:(\d{1,3})m)?$")
+
+
+def every_minutes(value: str) -> int | None:
+    """ "90m", "2h" or "1h30m" in minutes; None when it is not such an interval."""
+    m = _EVERY.match(value)
+    return int(m.group(1) or 0) * 60 + int(m.group(2) or 0) if value and m else None
+
+
+def check_every(value: str) -> str | None:
+    if 10 <= (every_minutes(value) or 0) <= 24 * 60:
+        return None
+    return 'an interval such as "90m", "2h" or "1h30m", from 10 minutes to 24 hours'
+
+
+def check_off_day(value: str) -> str | None:
+    first, sep, last = value.partition("..")
+    try:
+        start, end = date.fromisoformat(first), date.fromisoformat(last if sep else first)
+    except ValueError:
+        return 'a date "YYYY-MM-DD" or a range "YYYY-MM-DD..YYYY-MM-DD"'
+    return None if start <= end else "a range whose first date is not after its last"
+
+
+def check_ramp_bpm(value: float) -> str | None:
+    return None if value == 0 or 2 <= value <= 30 else "2-30 breaths a minute, or 0 for no ramp"
+
+
+def _optional(check: Check) -> Check:
+    """The check of a key whose empty string means "not set"."""
+    return lambda value: check(value) if value else None
+
+
 # --- sections ---------------------------------------------------------------
 
 
@@ -154,21 +187,76 @@ class DetectorConfig:
 class CuesConfig:
     cooldown_seconds: float = opt(120.0, min=0.0, max=86400.0)
     max_per_hour: int = opt(6, min=0, max=120)
+    escalate_seconds: float = opt(15.0, min=1.0, max=600.0)
+    recovery_breaths: int = opt(3, min=0, max=20)
+    shallow_cue_seconds: float = opt(60.0, min=5.0, max=600.0)
+    target_bpm: float = opt(6.0, min=3.0, max=15.0)
+    rapid_cue_seconds: float = opt(180.0, min=10.0, max=180.0)
+    snooze_minutes: float = opt(30.0, min=1.0, max=720.0)
+    check_strap: bool = opt(True)
+
+
+@dataclass(frozen=True)
+class AmbientConfig:
+    mode: str = opt("pacer", choices=("pacer", "mirror", "off"))
+    bpm: float = opt(6.0, min=2.0, max=30.0)
+    brightness: float = opt(0.35, min=0.0, max=1.0)
+
+
+@dataclass(frozen=True)
+class ButtonConfig:
+    enabled: bool = opt(False)
+    pin: int = opt(17, min=2, max=27)
+    pull_up: bool = opt(True)
+    long_press_seconds: float = opt(2.0, min=0.5, max=10.0)
+    double_press_seconds: float = opt(0.4, min=0.1, max=1.5)
 
 
 @dataclass(frozen=True)
 class ScheduleConfig:
     workdays: tuple[str, ...] = opt(("mon", "tue", "wed", "thu", "fri"), each=check_weekday)
     working_hours: str = opt("09:00-17:30", check=check_time_range)
+    hours: dict[str, str] = field(
+        default_factory=lambda: types.MappingProxyType({}), metadata={"check": check_time_range}
+    )
     quiet: tuple[str, ...] = opt((), each=check_time_range)
+    off_days: tuple[str, ...] = opt((), each=check_off_day)
+    night_dim: str = opt("", check=_optional(check_time_range))
+    night_level: float = opt(0.3, min=0.0, max=1.0)
     timezone: str = opt("", check=check_timezone)
+
+    def __post_init__(self) -> None:
+        bad = [day for day in self.hours if day not in WEEKDAYS]
+        if bad:
+            raise ConfigError("", [f"schedule.hours.{day}: unknown day; expected one of {', '.join(WEEKDAYS)}" for day in bad])
 
 
 @dataclass(frozen=True)
 class SessionConfig:
     at: str = opt("", check=lambda v: check_hhmm(v) if v else None)
+    every: str = opt("", check=_optional(check_every))
     pattern: str = opt("resonance")
     minutes: float = opt(5.0, min=0.5, max=120.0)
+    days: tuple[str, ...] = opt((), each=check_weekday)
+    ramp_from: float = opt(0.0, check=check_ramp_bpm)
+    ramp_to: float = opt(0.0, check=check_ramp_bpm)
+    ramp_minutes: float = opt(0.0, min=0.0, max=120.0)
+
+
+def session_errors(config: "Config") -> list[str]:
+    """Checks across the keys of each [[session]]: when it runs, and how it ramps."""
+    errors = []
+    for i, s in enumerate(config.session):
+        where = f"session[{i}]"
+        if bool(s.at) == bool(s.every):
+            errors.append(f'{where}: expected either at = "HH:MM" or every = "90m", not {"both" if s.at else "neither"}')
+        elif s.every and (every_minutes(s.every) or 0) <= s.minutes:
+            errors.append(f"{where}.every = {_show(s.every)}: expected an interval longer than minutes = {s.minutes:g}")
+        if (s.ramp_from == 0) != (s.ramp_to == 0):
+            errors.append(f"{where}: expected ramp_from and ramp_to together (both 0 for no ramp)")
+        if s.ramp_minutes > s.minutes:
+            errors.append(f"{where}.ramp_minutes = {s.ramp_minutes:g}: expected at most minutes = {s.minutes:g}")
+    return errors
 
 
 @dataclass(frozen=True)
@@ -178,8 +266,15 @@ class Config:
     sensor: SensorConfig = section(SensorConfig)
     detector: DetectorConfig = section(DetectorConfig)
     cues: CuesConfig = section(CuesConfig)
+    ambient: AmbientConfig = section(AmbientConfig)
+    button: ButtonConfig = section(ButtonConfig)
     schedule: ScheduleConfig = section(ScheduleConfig)
     session: tuple[SessionConfig, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        errors = session_errors(self)
+        if errors:
+            raise ConfigError("", errors)
 
 
 # --- parsing ----------------------------------------------------------------

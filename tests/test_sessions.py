@@ -1,0 +1,88 @@
+"""Paced sessions: progressive relaxation's plan, and the adherence score."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from breathcue.core import adherence as adh
+from breathcue.core.relaxation import GROUPS, ROUND_SECONDS, Relaxation
+
+
+class Steady:
+    """A guide at a constant rate."""
+
+    def __init__(self, bpm: float) -> None:
+        self.p = 60.0 / bpm
+
+    def cycles(self, t: float) -> float:
+        return t / self.p
+
+    def period(self, t: float) -> float:
+        return self.p
+
+
+def score(guide, breaths):
+    a = adh.Adherence()
+    for onset, end in breaths:
+        a = adh.add_breath(a, guide, onset, end)
+    return adh.summary(a)
+
+
+def test_breathing_with_the_guide_is_full_adherence_and_no_lag():
+    s = score(Steady(6), [(10.0 * k, 10.0 * k + 10.0) for k in range(10)])
+    assert s == {"breaths": 10, "in_pace": 1.0, "phase_lag_s": 0.0, "phase_lag_deg": 0.0}
+
+
+def test_a_late_follower_shows_the_lag():
+    s = score(Steady(6), [(10.0 * k + 1.5, 10.0 * k + 11.5) for k in range(10)])
+    assert s["in_pace"] == 1.0 and s["phase_lag_s"] == pytest.approx(1.5) and s["phase_lag_deg"] == pytest.approx(54.0)
+
+
+def test_lags_average_on_the_circle():
+    # Half a second early, then half a second late: no lag, not half a cycle.
+    s = score(Steady(6), [(9.5, 19.5), (20.5, 30.5), (29.5, 39.5), (40.5, 50.5)])
+    assert s["phase_lag_s"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_breaths_outside_twenty_percent_do_not_count():
+    breaths = [(0, 10), (10, 18.1), (18.1, 26.0), (26.0, 38.0), (38.0, 50.5)]  # 10, 8.1, 7.9, 12, 12.5 s
+    assert score(Steady(6), breaths)["in_pace"] == pytest.approx(3 / 5)
+
+
+def test_no_breaths_no_figures():
+    assert score(Steady(6), []) == {"breaths": 0, "in_pace": None, "phase_lag_s": None, "phase_lag_deg": None}
+
+
+def test_relaxation_covers_feet_to_face_in_any_length():
+    full = Relaxation.for_minutes(8)
+    assert full.groups == GROUPS and full.groups[0] == "feet" and full.groups[-1] == "face"
+    short = Relaxation.for_minutes(3)
+    assert len(short.groups) == round(180 / ROUND_SECONDS)
+    assert short.groups[0].startswith("feet") and short.groups[-1].endswith("face")
+    assert ", ".join(short.groups).replace(" and ", ", ").split(", ") == list(GROUPS)
+    assert len(Relaxation.for_minutes(0.5).groups) == 1 and len(Relaxation.for_minutes(120).groups) == 12
+
+
+def test_relaxation_round_tenses_holds_releases_then_rests():
+    r = Relaxation.for_minutes(8)
+    assert r.duration == 12 * ROUND_SECONDS
+    phases = [(t, r.at(t).phase) for t in (0.0, 4.9, 5.0, 9.9, 10.0, 18.9, 19.0, ROUND_SECONDS - 0.1)]
+    assert [p for _, p in phases] == ["tense", "tense", "hold", "hold", "release", "release", "calm", "calm"]
+    second = r.at(ROUND_SECONDS + 1.0)
+    assert (second.round, second.group, second.phase, second.rounds) == (1, "calves", "tense", 12)
+    assert r.at(r.duration + 50).round == 11  # clamped to the last round
+    # The guide's volume: up while tensing, full while holding, down while letting go, never a jump.
+    assert r.at(0).volume == 0.0 and r.at(7.0).volume == 1.0 and r.at(19.0).volume == pytest.approx(0.0, abs=1e-9)
+    vols = [r.at(i * 0.01).volume for i in range(int(2 * ROUND_SECONDS * 100))]
+    assert max(abs(b - a) for a, b in zip(vols, vols[1:])) < 0.01
+
+
+def test_relaxation_guide_counts_breaths_for_adherence():
+    r = Relaxation.for_minutes(8)
+    assert r.cycles(0.0) == 0.0 and r.cycles(19.0) == pytest.approx(1.0) and r.cycles(29.0) == pytest.approx(2.0)
+    assert r.cycles(ROUND_SECONDS) == pytest.approx(3.0)
+    assert r.period(3.0) == 19.0 and r.period(25.0) == 10.0
+    s = score(r, [(0.0, 19.0), (19.0, 29.0), (29.0, 39.0), (39.0, 58.0)])
+    assert s["in_pace"] == 1.0 and math.isclose(s["phase_lag_s"], 0.0, abs_tol=1e-9)
