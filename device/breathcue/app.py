@@ -152,8 +152,8 @@ class Daemon:
         for sink in self.sinks:
             sink.sample(sample)
         events = self.detector.update(sample)
-        allowed = schedule.nudges_allowed(self.clock.wall(), self.config.schedule)
-        self.cue_state, cue_events = cues.step(self.cue_state, events, self.config.cues, allowed)
+        inputs = cues.Inputs(schedule.nudge_block(self.clock.wall(), self.config.schedule), self.detector.status.rate_bpm)
+        self.cue_state, cue_events = cues.step(self.cue_state, events, sample.t, inputs, self.config.cues)
         for event in events + cue_events:
             self._emit(event)
         return True

@@ -1,0 +1,259 @@
+"""The nudge policy as a pure reducer: events and time in, cue events out."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from breathcue.config import CuesConfig
+from breathcue.core import cues
+from breathcue.core.cues import CueState, Inputs
+from breathcue.core.types import Event
+
+CFG = CuesConfig()
+OPEN = Inputs(rate_bpm=12.0)
+
+
+class Run:
+    """Drive the reducer like the daemon does: events at their time, and a tick every 0.1 s between."""
+
+    def __init__(self, config: CuesConfig = CFG, inputs: Inputs = OPEN) -> None:
+        self.state, self.config, self.inputs = CueState(), config, inputs
+        self.t = 0.0
+        self.out: list[Event] = []
+
+    def until(self, t: float, events: list[Event] = (), inputs: Inputs | None = None) -> "Run":
+        if inputs is not None:
+            self.inputs = inputs
+        while self.t < t - 1e-9:
+            self.t = min(t, (round(self.t * 10, 6) // 1 + 1) / 10)
+            self._step([])
+        if events:
+            self._step(list(events))
+        return self
+
+    def _step(self, events):
+        self.state, out = cues.step(self.state, events, self.t, self.inputs, self.config)
+        self.out += out
+
+    def names(self):
+        return [(e.name, e.get("reason"), e.get("outcome") or e.get("why") or e.get("level")) for e in self.out]
+
+
+def ev(name, t, **fields):
+    return Event(name, t, fields)
+
+
+def test_hold_cue_escalates_fades_and_recovers():
+    r = Run().until(20, [ev("hold_start", 20, start=10)])
+    start = r.out[-1]
+    assert (start.name, start.t, start.get("reason"), start.get("level"), start.get("bpm")) == ("cue_start", 20, "hold", 1, 12.0)
+    assert r.state.cue.pacer.bpm == 12.0  # an invitation at the user's own rate
+    r.until(34.9)
+    assert r.state.cue.level == 1
+    r.until(35.05)
+    assert r.state.cue.level == 2 and r.out[-1].name == "cue_level" and abs(r.out[-1].t - 35.0) < 0.11
+    r.until(40, [ev("hold_end", 40, start=10, end=39.5, duration=29.5)])
+    end = r.out[-1]
+    assert (end.name, end.get("outcome"), end.get("duration"), end.get("level")) == ("cue_end", "recovered", 20, 2)
+    rec = r.state.recovery
+    assert rec is not None and rec.level == 2 and rec.breaths == 3
+    assert rec.pacer.t0 == 42.0 and rec.ends == 42.0 + 3 * 5.0  # 2 s fade, then 3 breaths at 12/min
+    r.until(56.9)
+    assert r.state.recovery is not None
+    r.until(57.1)
+    assert r.state.recovery is None and r.state.idle and r.state.starts == (20,)  # the hourly record stays
+    assert [n for n, *_ in r.names()] == ["cue_start", "cue_level", "cue_end"]
+
+
+def test_no_recovery_breaths_when_configured_off():
+    r = Run(replace(CFG, recovery_breaths=0)).until(20, [ev("hold_start", 20)]).until(25, [ev("hold_end", 25)])
+    assert r.state.recovery is None
+
+
+def test_blocked_condition_is_reported_once_and_cued_when_the_block_lifts():
+    quiet = Inputs(blocked="quiet_hours", rate_bpm=10.0)
+    r = Run(inputs=quiet).until(20, [ev("shallow_start", 20, start=0)])
+    r.until(50)
+    assert r.names() == [("cue_skipped", "shallow", "quiet_hours")]
+    r.until(50.1, inputs=Inputs(rate_bpm=10.0))  # quiet hours end while breathing is still shallow
+    assert r.names()[-1] == ("cue_start", "shallow", 1) and r.state.cue.pacer.bpm == 10.0
+    r.until(110.2)
+    assert r.names()[-1] == ("cue_end", "shallow", "timeout")  # shallow_cue_seconds = 60
+    r.until(400)
+    assert len([n for n in r.names() if n[0] == "cue_start"]) == 1  # one nudge per episode
+
+
+def test_shallow_cue_ends_when_depth_recovers():
+    r = Run().until(5, [ev("shallow_start", 5)]).until(30, [ev("shallow_end", 30)])
+    assert r.names() == [("cue_start", "shallow", 1), ("cue_end", "shallow", "recovered")]
+    assert r.state.recovery is None  # recovery breaths follow holds only
+
+
+def test_cooldown_from_start_to_start_and_hourly_limit():
+    config = replace(CFG, cooldown_seconds=120, max_per_hour=2)
+    r = Run(config)
+    r.until(10, [ev("hold_start", 10)]).until(15, [ev("hold_end", 15)])
+    r.until(100, [ev("hold_start", 100)]).until(105, [ev("hold_end", 105)])  # 90 s after the first start
+    r.until(131, [ev("hold_start", 131)]).until(140, [ev("hold_end", 140)])  # 121 s after: allowed
+    r.until(300, [ev("hold_start", 300)]).until(305, [ev("hold_end", 305)])  # third in the hour
+    r.until(3612, [ev("hold_start", 3612)])  # the first has left the hour
+    starts = [e.t for e in r.out if e.name == "cue_start"]
+    assert starts == [10, 131, 3612]
+    skipped = [(e.t, e.get("why")) for e in r.out if e.name == "cue_skipped"]
+    assert skipped == [(100, "cooldown"), (300, "hourly_limit")]
+
+
+def test_zero_per_hour_means_never():
+    r = Run(replace(CFG, max_per_hour=0)).until(10, [ev("hold_start", 10)]).until(60)
+    assert r.names() == [("cue_skipped", "hold", "hourly_limit")]
+
+
+def test_signal_lost_ends_the_cue_and_forgets_conditions():
+    r = Run().until(10, [ev("hold_start", 10), ev("shallow_start", 10)])
+    r.until(12, [ev("signal_lost", 12, reason="flat")])
+    assert r.state.cue is None and r.state.conditions == ()
+    assert r.names() == [("cue_start", "hold", 1), ("cue_end", "hold", "signal_lost")]
+    r.until(600)
+    assert len(r.out) == 2
+
+
+def test_hold_takes_priority_over_shallow():
+    r = Run().until(10, [ev("shallow_start", 10), ev("hold_start", 10)])
+    assert r.state.cue.reason == "hold"
+
+
+def test_a_new_cue_waits_for_the_running_one():
+    r = Run(replace(CFG, cooldown_seconds=0)).until(10, [ev("shallow_start", 10)]).until(20, [ev("hold_start", 20)])
+    assert r.state.cue.reason == "shallow"
+    r.until(25, [ev("shallow_end", 25)])
+    assert r.state.cue.reason == "hold" and r.state.cue.started == 25
+
+
+def test_snooze_ends_the_cue_and_blocks_until_it_runs_out():
+    r = Run().until(10, [ev("hold_start", 10)])
+    r.state, out = cues.snooze(r.state, 11.0, 30)
+    r.out += out
+    assert [(e.name, e.get("outcome") or e.get("minutes")) for e in out] == [("cue_end", "snoozed"), ("snooze", 30)]
+    assert out[-1].get("until") == 11.0 + 1800
+    r.until(20, [ev("hold_end", 20)]).until(200, [ev("hold_start", 200)])
+    assert r.names()[-1] == ("cue_skipped", "hold", "snoozed")
+    r.until(1811.2)
+    assert r.names()[-1] == ("cue_start", "hold", 1)  # still holding when the snooze ran out
+    assert r.state.snoozed_until is None
+
+
+def test_resume_lifts_a_snooze():
+    state, _ = cues.snooze(CueState(), 0.0, 30)
+    state = cues.resume(state)
+    assert cues.why_not(state, 1.0, OPEN, CFG) is None
+
+
+def test_cancel_ends_cue_and_recovery_without_snoozing():
+    r = Run().until(10, [ev("hold_start", 10)])
+    r.state, out = cues.cancel(r.state, 12.0)
+    assert [(e.name, e.get("outcome")) for e in out] == [("cue_end", "cancelled")]
+    assert r.state.cue is None and r.state.recovery is None and r.state.snoozed_until is None
+    r.until(20, [ev("hold_end", 20)])
+    assert r.state.recovery is None
+
+
+def test_a_block_ends_a_running_cue():
+    r = Run().until(10, [ev("hold_start", 10)]).until(11, inputs=Inputs(blocked="session"))
+    assert r.names()[-1] == ("cue_end", "hold", "session")
+
+
+def test_pace_of_the_invitation_is_kept_in_a_sane_range():
+    r = Run(inputs=Inputs(rate_bpm=None)).until(10, [ev("hold_start", 10)])
+    assert r.state.cue.pacer.bpm == cues.DEFAULT_BPM
+    r = Run(inputs=Inputs(rate_bpm=45.0)).until(10, [ev("hold_start", 10)])
+    assert r.state.cue.pacer.bpm == cues.INVITE_BPM[1]
+
+
+# --- rapid breathing: closed-loop slowing -------------------------------------------
+
+
+def breathe(r: Run, until: float, rate_of):
+    """A simulated user: each breath's rate is rate_of(pacer bpm now); the reducer sees each breath."""
+    history = []
+    t = r.t
+    while t < until:
+        pacer = r.state.cue.pacer.bpm if r.state.cue else None
+        rate = rate_of(pacer)
+        onset, t = t, t + 60.0 / rate
+        r.until(t, [ev("breath", t, onset=onset, peak=onset + 24 / rate, end=t, rate_bpm=rate)])
+        history.append((t, rate, pacer, r.state.cue.pacer.bpm if r.state.cue else None))
+    return history
+
+
+def test_rapid_pacer_slows_only_as_fast_as_the_user_follows():
+    r = Run(inputs=Inputs(rate_bpm=24.0)).until(10, [ev("rapid_start", 10)])
+    assert r.names() == [("cue_start", "rapid", 1)] and r.out[0].get("bpm") == 24.0
+    # A user who follows the pacer a little behind: each breath at the pacer's rate plus 5 %.
+    history = breathe(r, 200, lambda pacer: (pacer or 24.0) * 1.05)
+    end = next(e for e in r.out if e.name == "cue_end")
+    assert end.get("outcome") == "slowed" and end.t - 10 < 180
+    assert end.get("start_bpm") == 24.0 and end.get("end_bpm") == 6.0
+    for _, user, before, after in history:
+        if before is None or after is None:
+            continue
+        assert after >= before * (1 - cues.MAX_STEP) - 1e-9  # never more than 10 % a breath
+        assert after >= 6.0 - 1e-9  # never below the target
+
+
+def test_rapid_pacer_waits_for_a_user_who_does_not_follow():
+    r = Run(inputs=Inputs(rate_bpm=24.0)).until(10, [ev("rapid_start", 10)])
+    breathe(r, 200, lambda pacer: 24.0)
+    assert all(e.name != "cue_end" or e.t >= 190 - 1e-6 for e in r.out)
+    bpm = [h for h in r.out if h.name == "cue_end"][0]
+    assert bpm.get("outcome") == "timeout" and abs(bpm.t - 190) < 0.11
+    assert bpm.get("end_bpm") >= 24.0 * (1 - cues.FOLLOW_LEAD) - 1e-9  # it stayed within reach
+
+
+def test_rapid_cue_outlives_rapid_end():
+    r = Run(inputs=Inputs(rate_bpm=22.0)).until(10, [ev("rapid_start", 10)]).until(30, [ev("rapid_end", 30)])
+    assert r.state.cue is not None and r.state.cue.reason == "rapid"
+
+
+def test_pacer_phase_is_continuous_when_retuned():
+    p = cues.Pacer(20.0, 10.0)
+    q = p.retuned(13.0, 10.0)
+    assert abs(q.cycles(13.0) - p.cycles(13.0)) < 1e-12 and abs(q.cycles(19.0) - (1.0 + 1.0)) < 1e-12
+
+
+# --- invariants over random event streams ----------------------------------------------------
+
+event_names = st.sampled_from(["hold_start", "hold_end", "shallow_start", "shallow_end", "rapid_start", "rapid_end", "signal_lost", "breath"])
+blocks = st.sampled_from([None, None, None, "quiet_hours", "session"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.floats(0.1, 400.0), event_names, blocks), max_size=40), st.integers(0, 4), st.floats(0, 300))
+def test_policy_invariants(stream, per_hour, cooldown):
+    config = replace(CFG, max_per_hour=per_hour, cooldown_seconds=cooldown)
+    state, t, out, blocked_at = CueState(), 0.0, [], {}
+    active: set[str] = set()
+    for dt, name, block in stream:
+        t += dt
+        inputs = Inputs(blocked=block, rate_bpm=15.0)
+        fields = {"onset": t - 4.0, "end": t} if name == "breath" else {}
+        state, o = cues.step(state, [Event(name, t, fields)], t, inputs, config)
+        blocked_at[t] = block
+        if name in cues.STARTS:
+            active.add(cues.STARTS[name])
+        elif name in cues.ENDS:
+            active.discard(cues.ENDS[name])
+        elif name == "signal_lost":
+            active.clear()
+        for e in o:
+            if e.name == "cue_start":
+                assert block is None
+                assert e.get("reason") in active
+        out += o
+    starts = [e.t for e in out if e.name == "cue_start"]
+    assert all(b - a >= cooldown - 1e-9 for a, b in zip(starts, starts[1:]))
+    assert all(sum(1 for s in starts if 0 <= x - s < 3600) <= per_hour for x in starts)
+    # every cue that starts also ends, or is still showing
+    assert len([e for e in out if e.name == "cue_end"]) in (len(starts), len(starts) - 1)
