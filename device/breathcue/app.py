@@ -20,8 +20,8 @@ from .clock import Clock
 from .config import Config
 from .core import cues, schedule
 from .core.detector import BreathDetector
-from .core.pacing import Pattern, volume
-from .core.render import FrameEncoder, glow
+from .core.pacing import PacedSession, Pattern
+from .core.render import Curve, FrameEncoder, PhaseColours, glow, pacer
 from .core.types import Event, Frame, RGBBytes, Sample
 from .hw.ports import Ring, Sensor
 
@@ -33,7 +33,8 @@ AMBIENT_LEVEL = 0.35
 CUE_COLOUR = (1.0, 0.55, 0.1)
 LOST_COLOUR = (1.0, 0.45, 0.0)
 LOST_LEVEL = 0.12
-FLOOR = 0.08
+REFRESH_SECONDS = 1.0
+"""An unchanged frame is still written this often: a pixel upset by a glitch on the data line recovers."""
 
 
 class Sink:
@@ -84,6 +85,20 @@ class Command:
     args: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ActiveSession:
+    """A paced session running now: the plan, when it began on the clock, how it is drawn."""
+
+    session: PacedSession
+    started: float
+    style: str
+    scheduled: bool = False
+
+    def ended(self, t: float) -> bool:
+        duration = self.session.duration
+        return duration is not None and t - self.started >= duration
+
+
 @dataclass
 class Daemon:
     config: Config
@@ -99,9 +114,32 @@ class Daemon:
         self._next_status = 0.0
         self.detector = BreathDetector(self.config.detector, self.sensor.rate_hz)
         self.cue_state = cues.CueState()
-        self.encoder = FrameEncoder(brightness=self.config.ring.brightness)
-        self.ambient = Pattern.at_rate(AMBIENT_BPM)
-        self.frames_shown = 0
+        self.encoder = FrameEncoder.from_config(self.config.ring)
+        self.curve = Curve.from_config(self.config.ring)
+        self.colours = PhaseColours.from_config(self.config.pacing)
+        self.ambient = PacedSession(Pattern.at_rate(AMBIENT_BPM))
+        self.session: ActiveSession | None = None
+        self.exit_when_session_ends = False
+        self.frames_shown = 0  # frame ticks: what the sinks get
+        self.frames_written = 0  # frames sent to the ring: only changed ones, and a refresh each second
+        self._last_rgb: list[RGBBytes] | None = None
+        self._next_refresh = 0.0
+
+    def start_session(
+        self, session: PacedSession, *, style: str | None = None, scheduled: bool = False, at: float | None = None
+    ) -> ActiveSession:
+        """Pace the user with ``session`` from clock time ``at`` (default: now) until it ends.
+
+        While it runs the ring draws the pacer in ``style`` (default
+        ``pacing.style``) instead of the ambient light.
+        """
+        self.session = ActiveSession(
+            session, self.clock.now() if at is None else at, style or self.config.pacing.style, scheduled
+        )
+        return self.session
+
+    def end_session(self) -> None:
+        self.session = None
 
     def stop(self) -> None:
         """Ask the loop to finish; safe to call from a signal handler."""
@@ -166,20 +204,33 @@ class Daemon:
             sink.event(event, wall)
 
     def _frame(self, t: float) -> None:
-        pixels = self.config.ring.pixels
+        pixels, floor = self.config.ring.pixels, self.config.ring.floor
         state = self.detector.status
-        if state.state == "signal_lost":
+        active = self.session
+        if active is not None:
+            guide = active.session.guide(t - active.started)
+            frame = pacer(guide, active.style, self.colours, pixels, floor, self.curve)
+            if active.ended(t):
+                self.end_session()
+                if self.exit_when_session_ends:
+                    self.stop()
+        elif state.state == "signal_lost":
             frame = glow(pixels, LOST_COLOUR, LOST_LEVEL)
         elif self.cue_state.cue is not None:
-            frame = glow(pixels, CUE_COLOUR, volume(self.ambient, t - self.cue_state.cue.started), FLOOR)
+            frame = glow(pixels, CUE_COLOUR, self.ambient.guide(t - self.cue_state.cue.started).volume, floor)
         else:
-            frame = glow(pixels, AMBIENT_COLOUR, AMBIENT_LEVEL * volume(self.ambient, t), FLOOR)
+            frame = glow(pixels, AMBIENT_COLOUR, AMBIENT_LEVEL * self.ambient.guide(t).volume, floor)
         self._show(frame, t)
 
     def _show(self, frame: Frame, t: float) -> None:
+        """Encode every frame (dithering counts frames); write the ring only when it changed."""
         rgb = self.encoder.encode(frame)
         self.ring.set_status(self.status_line())
-        self.ring.show(rgb, t)
+        if rgb != self._last_rgb or t >= self._next_refresh:
+            self.ring.show(rgb, t)
+            self._last_rgb = rgb
+            self._next_refresh = t + REFRESH_SECONDS
+            self.frames_written += 1
         self.frames_shown += 1
         for sink in self.sinks:
             sink.frame(t, rgb)

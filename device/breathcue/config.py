@@ -162,6 +162,53 @@ class RingConfig:
     fps: int = opt(60, min=5, max=120)
     brightness: float = opt(0.5, min=0.0, max=1.0)
     max_current_ma: int = opt(1000, min=50, max=20000)
+    ma_per_channel: float = opt(20.0, min=1.0, max=100.0)
+    curve: str = opt("cie", choices=("cie", "gamma"))
+    gamma: float = opt(2.2, min=1.0, max=4.0)
+    floor: float = opt(0.1, min=0.0, max=0.5)
+    dither: bool = opt(True)
+
+    def __post_init__(self) -> None:
+        pins = {"spi": (10,), "pwm": (12, 18, 21)}.get(self.backend)
+        if pins and self.pin not in pins:
+            allowed = " or ".join(filter(None, (", ".join(str(p) for p in pins[:-1]), str(pins[-1]))))
+            raise ConfigError("", [f"ring.pin = {self.pin}: expected {allowed} with backend = {_show(self.backend)}"])
+
+
+def check_colour(value: str) -> str | None:
+    return None if re.fullmatch(r"#[0-9a-fA-F]{6}", value) else 'a colour "#rrggbb"'
+
+
+@dataclass(frozen=True)
+class PacingConfig:
+    style: str = opt("glow", choices=("glow", "fill"))
+    inhale_colour: str = opt("#3a8dff", check=check_colour)
+    hold_in_colour: str = opt("#8a7dff", check=check_colour)
+    exhale_colour: str = opt("#2bb5c8", check=check_colour)
+    hold_out_colour: str = opt("#2b7fd0", check=check_colour)
+
+
+@dataclass(frozen=True)
+class PatternConfig:
+    """A user pattern, ``[patterns.NAME]``: phase lengths in seconds."""
+
+    inhale: float = opt(4.0, min=0.5, max=30.0)
+    hold_in: float = opt(0.0, min=0.0, max=30.0)
+    exhale: float = opt(6.0, min=0.5, max=30.0)
+    hold_out: float = opt(0.0, min=0.0, max=30.0)
+    top_up: float = opt(0.0, min=0.0, max=10.0)
+
+    def __post_init__(self) -> None:
+        errors = []
+        period = self.inhale + self.hold_in + self.exhale + self.hold_out
+        if not 2.0 <= period <= 30.0:
+            errors.append(
+                f"inhale + hold_in + exhale + hold_out = {period:g} s: expected a cycle of 2 to 30 s (2-30 breaths a minute)"
+            )
+        if self.top_up >= self.inhale:
+            errors.append(f"top_up = {self.top_up:g}: expected less than inhale ({self.inhale:g})")
+        if errors:
+            raise ConfigError("", errors)
 
 
 @dataclass(frozen=True)
@@ -270,6 +317,8 @@ class Config:
     button: ButtonConfig = section(ButtonConfig)
     schedule: ScheduleConfig = section(ScheduleConfig)
     session: tuple[SessionConfig, ...] = field(default=())
+    pacing: PacingConfig = section(PacingConfig)
+    patterns: dict[str, PatternConfig] = field(default_factory=lambda: types.MappingProxyType({}))
 
     def __post_init__(self) -> None:
         errors = session_errors(self)
@@ -332,7 +381,7 @@ class _Parser:
         try:
             return cls(**{k: v for k, v in values.items() if v is not _BAD})
         except ConfigError as exc:  # cross-field checks in __post_init__
-            self.errors.extend(exc.errors)
+            self.errors.extend(e if not prefix or e.startswith(prefix) else f"{prefix}.{e}" for e in exc.errors)
             return cls()
 
     def value(self, kind: Any, meta: Mapping[str, Any], raw: Any, key: str) -> Any:

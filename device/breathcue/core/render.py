@@ -1,39 +1,270 @@
 """From what the ring should mean to the bytes the LEDs get.
 
-``glow`` and friends build a Frame of linear-light floats; ``FrameEncoder``
-turns a Frame into 0-255 bytes with perceptual brightness and the
-brightness cap.  The encoder is the only stateful step and keeps its state
-on the instance, so frames are reproducible.
+Two steps.  Drawing (``glow``, ``fill``, ``pacer``) builds a Frame whose
+channel values are *perceptual* levels 0-1, like sRGB values: 0.5 looks
+half as bright as 1.0.  ``FrameEncoder`` then turns a Frame into the 0-255
+bytes a WS2812 wants, which are linear in light: the perceptual curve (CIE
+L* or a gamma), the brightness cap, the power cap and temporal dithering.
+The encoder is the only stateful step and keeps its state (the dither
+error of each channel) on the instance, so a run is reproducible.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Sequence
 
+from .pacing import Guide
 from .types import RGB, Frame, RGBBytes
+
+if TYPE_CHECKING:
+    from ..config import PacingConfig, RingConfig
+
+STYLES = ("glow", "fill")
+BLACK: RGB = (0.0, 0.0, 0.0)
+WHITE: RGB = (1.0, 1.0, 1.0)
+CROSS_FADE_SECONDS = 0.8
+"""How long the colour takes to blend into the next phase's colour."""
+TABLE_STEPS = 4096
+"""Perceptual input resolution of the encoder's lookup table (12 bits, finer than the 8-bit output)."""
+ONE = 256
+"""Fixed point: encoder targets are in 1/256 of an output byte."""
+
+
+# --- perceptual brightness ----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Curve:
+    """How a perceptual level maps to linear light: CIE L* (``gamma=None``) or a power law."""
+
+    gamma: float | None = None
+
+    def to_linear(self, level: float) -> float:
+        if level <= 0.0:
+            return 0.0
+        level = min(level, 1.0)
+        if self.gamma is not None:
+            return level**self.gamma
+        lstar = 100.0 * level
+        return ((lstar + 16.0) / 116.0) ** 3 if lstar > 8.0 else lstar / 903.3
+
+    def to_perceptual(self, light: float) -> float:
+        if light <= 0.0:
+            return 0.0
+        light = min(light, 1.0)
+        if self.gamma is not None:
+            return light ** (1.0 / self.gamma)
+        return (116.0 * light ** (1.0 / 3.0) - 16.0) / 100.0 if light > 0.008856 else 9.033 * light
+
+    @classmethod
+    def from_config(cls, ring: "RingConfig") -> "Curve":
+        return cls(ring.gamma if ring.curve == "gamma" else None)
+
+
+CIE = Curve()
+
+
+def parse_colour(text: str) -> RGB:
+    """``"#rrggbb"`` as perceptual levels 0-1 (the same meaning as CSS colours)."""
+    value = int(text[1:], 16)
+    return ((value >> 16) / 255.0, ((value >> 8) & 0xFF) / 255.0, (value & 0xFF) / 255.0)
+
+
+def _scaled(colour: RGB, k: float) -> RGB:
+    return (colour[0] * k, colour[1] * k, colour[2] * k)
+
+
+def _mix(a: RGB, b: RGB, w: float) -> RGB:
+    return (a[0] + (b[0] - a[0]) * w, a[1] + (b[1] - a[1]) * w, a[2] + (b[2] - a[2]) * w)
+
+
+# --- drawing --------------------------------------------------------------------
 
 
 def glow(pixels: int, colour: RGB, level: float, floor: float = 0.0) -> Frame:
-    """The whole ring at ``level`` (0-1) of ``colour``, never below ``floor``."""
-    scale = floor + (1.0 - floor) * min(1.0, max(0.0, level))
-    return Frame.solid(pixels, (colour[0] * scale, colour[1] * scale, colour[2] * scale))
+    """The whole ring at ``level`` (0-1, perceptual) of ``colour``, never below ``floor``."""
+    return Frame.solid(pixels, _scaled(colour, floor + (1.0 - floor) * min(1.0, max(0.0, level))))
 
 
-@dataclass
+def fill(pixels: int, colour: RGB, level: float, floor: float = 0.0, curve: Curve = CIE) -> Frame:
+    """An arc of ``level`` (0-1) of the ring lit clockwise from pixel 0; the rest at ``floor``.
+
+    The leading pixel is anti-aliased: its light (not its perceptual level)
+    is its covered share, so the edge moves at an even speed.
+    """
+    lit = min(1.0, max(0.0, level)) * pixels
+    whole = int(lit)
+    full, dim = colour, _scaled(colour, floor)
+    out = [full] * whole + [dim] * (pixels - whole)
+    if whole < pixels and lit > whole:
+        low = curve.to_linear(floor)
+        out[whole] = _scaled(colour, curve.to_perceptual(low + (1.0 - low) * (lit - whole)))
+    return Frame(tuple(out))
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseColours:
+    """The pacer's colour in each phase, as perceptual RGB."""
+
+    inhale: RGB
+    hold_in: RGB
+    exhale: RGB
+    hold_out: RGB
+
+    @classmethod
+    def from_config(cls, pacing: "PacingConfig") -> "PhaseColours":
+        return cls(
+            parse_colour(pacing.inhale_colour),
+            parse_colour(pacing.hold_in_colour),
+            parse_colour(pacing.exhale_colour),
+            parse_colour(pacing.hold_out_colour),
+        )
+
+    @classmethod
+    def single(cls, colour: RGB) -> "PhaseColours":
+        return cls(colour, colour, colour, colour)
+
+    def at(self, guide: Guide) -> RGB:
+        """The colour for ``guide``: the phase's, cross-faded from the previous phase's as it begins."""
+        colour = getattr(self, guide.phase)
+        fade = min(CROSS_FADE_SECONDS, 0.5 * guide.phase_seconds)
+        if guide.elapsed >= fade:
+            return colour
+        return _mix(getattr(self, guide.previous), colour, 0.5 - 0.5 * math.cos(math.pi * guide.elapsed / fade))
+
+
+def pacer(
+    guide: Guide,
+    style: str,
+    colours: PhaseColours,
+    pixels: int,
+    floor: float = 0.0,
+    curve: Curve = CIE,
+    level: float = 1.0,
+) -> Frame:
+    """The breathing pacer for one moment, in ``style`` ("glow" or "fill"), at most ``level`` bright."""
+    colour = _scaled(colours.at(guide), level)
+    if style == "fill":
+        return fill(pixels, colour, guide.volume, floor, curve)
+    return glow(pixels, colour, guide.volume, floor)
+
+
+def check_sequence(pixels: int, step: float) -> list[tuple[float, Frame]]:
+    """``breathcue leds test``: each pixel in turn, then red, green, blue and white.
+
+    Returns (seconds to show, frame) pairs: ``step`` per pixel and five steps per colour.
+    """
+    steps = []
+    for i in range(pixels):
+        steps.append((step, Frame(tuple(WHITE if j == i else BLACK for j in range(pixels)))))
+    for colour in ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0), WHITE):
+        steps.append((5 * step, Frame.solid(pixels, colour)))
+    return steps
+
+
+# --- to bytes -------------------------------------------------------------------
+
+
 class FrameEncoder:
-    """Perceptual brightness (gamma) and the brightness cap, to bytes."""
+    """Perceptual levels to LED bytes: curve, brightness cap, power cap, temporal dithering.
 
-    brightness: float = 1.0
-    gamma: float = 2.2
+    - A 4096-entry table maps a perceptual level to linear light times the
+      brightness cap, in 1/256 of a byte, so a frame costs lookups, not powers.
+    - The power cap: a WS2812 draws about ``ma_per_channel`` mA per channel
+      at 255, in proportion to the byte.  When a frame's estimate exceeds
+      ``max_current_ma`` the whole frame is scaled down to fit, and the
+      bytes actually sent never exceed it.
+    - Temporal dithering: each channel carries its rounding error to the
+      next frame (error diffusion in time), so the mean over frames is the
+      exact target and a slow fade at low brightness shows no steps.  The
+      channels start at staggered errors so a uniform glow does not flicker
+      in unison.  ``error`` is that state.
+    """
+
+    def __init__(
+        self,
+        *,
+        brightness: float = 1.0,
+        curve: Curve = CIE,
+        dither: bool = True,
+        max_current_ma: float | None = None,
+        ma_per_channel: float = 20.0,
+    ) -> None:
+        self.brightness = brightness
+        self.curve = curve
+        self.dither = dither
+        scale = 255.0 * ONE * brightness
+        self._table = [round(curve.to_linear(i / (TABLE_STEPS - 1)) * scale) for i in range(TABLE_STEPS)]
+        self.budget = math.inf if max_current_ma is None else math.floor(255.0 * max_current_ma / ma_per_channel)
+        """The most the sum of all bytes of a frame may be."""
+        self.ma_per_channel = ma_per_channel
+        self.error: list[int] = []
+
+    @classmethod
+    def from_config(cls, ring: "RingConfig") -> "FrameEncoder":
+        return cls(
+            brightness=ring.brightness,
+            curve=Curve.from_config(ring),
+            dither=ring.dither,
+            max_current_ma=ring.max_current_ma,
+            ma_per_channel=ring.ma_per_channel,
+        )
+
+    def current_ma(self, rgb: Sequence[RGBBytes]) -> float:
+        """The estimated current of a frame of bytes."""
+        return sum(r + g + b for r, g, b in rgb) * self.ma_per_channel / 255.0
+
+    def targets(self, frame: Frame) -> list[int]:
+        """Each channel's linear target in 1/256 of a byte, after the brightness and power caps."""
+        table, top = self._table, TABLE_STEPS - 1
+        out: list[int] = []
+        last: RGB | None = None
+        for pixel in frame.pixels:
+            if pixel is not last:  # a glow repeats one tuple: look it up once
+                last = pixel
+                r, g, b = pixel
+                lin = (
+                    table[min(top, max(0, int(r * top + 0.5)))],
+                    table[min(top, max(0, int(g * top + 0.5)))],
+                    table[min(top, max(0, int(b * top + 0.5)))],
+                )
+            out.extend(lin)
+        total = sum(out)
+        if total > self.budget * ONE:
+            k = self.budget * ONE / total
+            out = [int(x * k) for x in out]
+        return out
 
     def encode(self, frame: Frame) -> list[RGBBytes]:
-        cap, g = self.brightness, self.gamma
-        return [
-            (_byte(r, cap, g), _byte(gr, cap, g), _byte(b, cap, g)) for r, gr, b in frame.pixels
-        ]
+        """The bytes for one frame; call once per frame shown (dithering counts frames)."""
+        targets = self.targets(frame)
+        if not self.dither:
+            values = [(x + ONE // 2) >> 8 for x in targets]
+        else:
+            error = self.error
+            if len(error) != len(targets):
+                # Staggered start (golden ratio steps) so equal channels do not toggle together.
+                error[:] = [int((i * 0.6180339887 % 1.0 - 0.5) * ONE) for i in range(len(targets))]
+            values = []
+            for i, x in enumerate(targets):
+                acc = error[i] + x
+                v = (acc + ONE // 2) >> 8
+                error[i] = acc - (v << 8)
+                values.append(v)
+            if sum(values) > self.budget:
+                self._fit_budget(values, targets)
+        it = iter(values)
+        return list(zip(it, it, it))
 
+    def _fit_budget(self, values: list[int], targets: list[int]) -> None:
+        """Dithering rounded up past the power cap: take back the biggest round-ups.
 
-def _byte(x: float, cap: float, gamma: float) -> int:
-    if x <= 0.0:
-        return 0
-    return min(255, round(255.0 * cap * min(1.0, x) ** gamma))
+        The taken-back share stays in the channel's error (up to one byte) and is shown later.
+        """
+        excess = sum(values) - int(self.budget)
+        order = sorted(range(len(values)), key=lambda i: targets[i] - (values[i] << 8))
+        for i in order[:excess]:
+            values[i] -= 1
+            self.error[i] = min(ONE, self.error[i] + ONE)  # bounded, so a long capped spell cannot wind it up
