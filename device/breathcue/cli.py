@@ -174,6 +174,21 @@ def cmd_config_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- doctor ----------------------------------------------------------------------
+
+
+def _add_doctor(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("doctor", help="check this Pi's hardware, permissions, config and service, with fixes")
+    _add_common(p)
+    p.set_defaults(func=cmd_doctor)
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from . import doctor
+
+    return doctor.main(args.config, args.state_dir, sys.stdout)
+
+
 # --- entry point --------------------------------------------------------------------
 
 
@@ -182,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="breathcue", description="A desk light that paces your breathing and nudges you to breathe."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_run, _add_config):
+    for add in (_add_run, _add_config, _add_doctor):
         add(sub)
     return parser
 
