@@ -1,0 +1,120 @@
+"""The button: press classification, and the real gpiozero Button on gpiozero's MockFactory."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from gpiozero.pins.mock import MockFactory
+
+from breathcue.config import ButtonConfig
+from breathcue.hw.button import DOUBLE, LONG, SHORT, PressClassifier, PushButton, open_button
+
+
+def classify(script: list[tuple[str, float]], long_s: float = 2.0, double_s: float = 0.4) -> list[tuple[float, str]]:
+    c = PressClassifier(long_s, double_s)
+    out = []
+    for what, t in script:
+        out += [(t, a) for a in getattr(c, what)(t)]
+    return out
+
+
+def test_short_press_is_reported_when_the_double_window_closes():
+    assert classify([("press", 0.0), ("release", 0.1), ("expire", 0.3), ("expire", 0.5)]) == [(0.5, SHORT)]
+
+
+def test_double_press():
+    assert classify([("press", 0.0), ("release", 0.1), ("press", 0.3), ("release", 0.4), ("expire", 1.0)]) == [(0.4, DOUBLE)]
+
+
+def test_two_slow_presses_are_two_short_presses():
+    got = classify([("press", 0.0), ("release", 0.1), ("press", 0.8), ("release", 0.9), ("expire", 1.4)])
+    assert got == [(0.8, SHORT), (1.4, SHORT)]
+
+
+def test_long_press_fires_while_held_and_release_adds_nothing():
+    got = classify([("press", 0.0), ("held", 1.0), ("held", 2.0), ("held", 2.5), ("release", 3.0), ("expire", 4.0)])
+    assert got == [(2.0, LONG)]
+
+
+def test_long_press_is_recognised_at_release_if_the_hold_callback_was_late():
+    assert classify([("press", 0.0), ("release", 2.2), ("expire", 3.0)]) == [(2.2, LONG)]
+
+
+def test_a_press_turned_long_cancels_the_waiting_short_one():
+    got = classify([("press", 0.0), ("release", 0.1), ("press", 0.3), ("held", 2.5), ("release", 2.7), ("expire", 3.0)])
+    assert got == [(2.5, LONG)]
+
+
+CONFIG = ButtonConfig(enabled=True, pin=17, long_press_seconds=0.5, double_press_seconds=0.15)
+
+
+@pytest.fixture
+def mock_button():
+    factory = MockFactory()
+    got: list[str] = []
+    done = threading.Event()
+
+    def on_press(action: str) -> None:
+        got.append(action)
+        done.set()
+
+    button = PushButton(CONFIG, on_press, pin_factory=factory)
+    yield factory.pin(CONFIG.pin), got, done
+    button.close()
+    factory.close()
+
+
+def wait_for(done: threading.Event, got: list[str], n: int, timeout: float = 3.0) -> list[str]:
+    deadline = time.monotonic() + timeout
+    while len(got) < n and time.monotonic() < deadline:
+        done.wait(0.05)
+        done.clear()
+    time.sleep(0.3)  # nothing more must follow
+    return got
+
+
+def test_mock_pin_short_press(mock_button):
+    pin, got, done = mock_button
+    pin.drive_low()  # pull-up: pressed connects the pin to ground
+    time.sleep(0.05)
+    pin.drive_high()
+    assert wait_for(done, got, 1) == [SHORT]
+
+
+def test_mock_pin_long_press(mock_button):
+    pin, got, done = mock_button
+    pin.drive_low()
+    assert wait_for(done, got, 1) == [LONG]  # while still held
+    pin.drive_high()
+    time.sleep(0.3)
+    assert got == [LONG]
+
+
+def test_mock_pin_double_press(mock_button):
+    pin, got, done = mock_button
+    for _ in range(2):
+        pin.drive_low()
+        time.sleep(0.04)
+        pin.drive_high()
+        time.sleep(0.04)
+    assert wait_for(done, got, 1) == [DOUBLE]
+
+
+def test_disabled_button_is_not_opened():
+    assert open_button(ButtonConfig(enabled=False), lambda a: None, pin_factory=MockFactory()) is None
+
+
+def test_a_button_that_cannot_be_opened_is_logged_not_fatal(caplog):
+    factory = MockFactory()
+    held = factory.pin(17)
+    from gpiozero import Button
+
+    blocker = Button(17, pin_factory=factory)  # the pin is in use
+    try:
+        assert open_button(CONFIG, lambda a: None, pin_factory=factory) is None
+    finally:
+        blocker.close()
+        factory.close()
+    assert held is not None and "cannot open the button on GPIO17" in caplog.text
