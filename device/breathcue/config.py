@@ -250,6 +250,15 @@ class AmbientConfig:
     brightness: float = opt(0.35, min=0.0, max=1.0)
 
 
+    polarity: str = opt("auto", choices=("auto", "normal", "inverted"))
+    max_hold_seconds: float = opt(60.0, min=10.0, max=600.0)
+
+    def __post_init__(self) -> None:
+        if self.max_hold_seconds <= self.hold_seconds:
+            raise ConfigError(
+                "",
+                [f"detector.max_hold_seconds = {self.max_hold_seconds:g}: expected more than detector.hold_seconds ({self.hold_seconds:g})"],
+            )
 @dataclass(frozen=True)
 class ButtonConfig:
     enabled: bool = opt(False)

@@ -1,191 +1,517 @@
 """BreathDetector: one sample in, zero or more events out.
 
-The signal is smoothed, then segmented into breaths by hysteresis around
-the running extremes: a peak is confirmed once the signal has fallen a set
-share of the typical breath depth below it, a trough once it has risen as
-much above it.  A breath hold is the absence of any such swing for
-``hold_seconds``.  Everything is causal and kept in explicit state.
+Two low-passes condition the signal.  The fast one (breathing band, ~0.3 s
+delay) feeds the segmenter: a turning point is confirmed once the signal has
+come back a share of the typical breath depth from its running extreme.  The
+slow one also removes the ~1 Hz cardiac ripple; the range of its output over
+a short sliding window is the *movement*: a breath hold is a stretch without
+movement, measured against the typical depth, so slow drift and the ripple of
+a held chest never count as breathing, and no turning point is confirmed
+while the chest is still.  Polarity (which way an inhale moves the signal)
+is learnt from the first breaths: the inhale is the quicker half.  Everything
+is causal, looks back a bounded time, and lives in explicit state.
+See docs/detection.md for the method and its validation.
 """
 
 from __future__ import annotations
 
-import statistics
+import math
 from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .filters import SlidingRange, SosFilter, butter_lowpass, group_delay
 from .types import Event, Sample
 
 if TYPE_CHECKING:
     from ..config import DetectorConfig
 
-FLAT_SECONDS = 2.0
-SMOOTHING_SECONDS = 0.2
-HYSTERESIS_SHARE = 0.3
-MIN_HALF_BREATH_SECONDS = 0.6
+# Conditioning.
+FAST_CUTOFF_HZ = 0.8  # breathing band: up to ~40 breaths a minute
+SLOW_CUTOFF_HZ = 0.55  # with the fast stage, 4th order: the cardiac ripple is cut ~20 dB at 0.9 Hz
+BREATH_HZ = 0.25  # where the filters' delay is measured and compensated
+# Segmentation.
+TURN_SHARE = 0.3  # a turning point needs a swing back of this share of the typical depth
+MIN_HALF_SECONDS = 0.4  # the shortest inhale or exhale
+DEPTH_SWINGS = 6  # the typical depth is the median of this many recent swings
+RATE_INTERVALS = 5  # the rate is the median of this many recent breath intervals
+MAX_INTERVAL_SECONDS = 30.0  # a longer gap between breaths is no breathing interval
+# Stillness and holds.
+MOVE_WINDOW_SECONDS = 2.0  # movement is the range of the slow signal over this window...
+STILL_SHARE = 0.2  # ...and the chest is still while it stays under this share of the depth
+RESUME_SHARE = 0.35  # a hold ends at a movement of this share of the depth
+READY_SWINGS = 3  # consistent swings needed after a (re)start before a hold or artefact can be called
+MOTION_WINDOW_SECONDS = 1.0  # breathing moves the slow signal over this window...
+MOTION_SHARE = 0.2  # ...by more than this share of the depth; drift, relaxation and ripple do not
+HOLD_START_LAG = -0.6  # from the last breathing motion of the slow signal to where the movement really stopped
+# Artefacts and lost signal.
+ARTIFACT_SHARE = 3.0  # movement this many typical depths is a motion artefact...
+STEP_SHARE_PER_SECOND = 8.0  # ...and so is a jump between samples this fast
+ARTIFACT_CALM_SECONDS = 3.0  # an artefact ends after this long within...
+ARTIFACT_CALM_SHARE = 2.0  # ...this many typical depths of movement
+ARTIFACT_RESCALE_SECONDS = 20.0  # an artefact this long means the strap moved: relearn the depth
+FLAT_SECONDS = 2.0  # a value that does not change at all for this long is a stuck sensor
+# Polarity and baseline.
+POLARITY_SWINGS = 6  # swings (3 up, 3 down) weighed before deciding the polarity...
+POLARITY_LEAN = -0.1  # ...and how far the evidence must point to call it inverted;
+POLARITY_REVIEW_SWINGS = 16  # it is reviewed once after this many...
+POLARITY_REVIEW_MARGIN = 0.15  # ...and turned over if the evidence then clearly says so
+RECENT_SECONDS = 8.0  # the range over this window is the depth before any swing, and caps the turning threshold
+BASELINE_BREATHS = 3  # a cold start takes its baseline from the median of this many breaths
+BASELINE_ALPHA = 0.03  # per breath, how fast the baseline follows calm breathing
+SHALLOW_END_BREATHS = 3  # shallow breathing ends when this many recent breaths are deep enough
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """A person's calm breathing: depth in sensor units, rate, and the strap's polarity."""
+
+    depth: float
+    rate_bpm: float
+    polarity: str | None = None  # "normal" / "inverted", when calibration learnt it
 
 
 @dataclass(frozen=True, slots=True)
 class DetectorStatus:
     """What the detector believes now, for the ring, the cue policy and the status file."""
 
-    state: str  # "starting", "breathing", "hold", "signal_lost"
+    state: str  # "starting", "breathing", "hold", "shallow", "rapid", "artifact", "signal_lost"
     rate_bpm: float | None
     depth: float | None
     rel_depth: float | None
+    breaths: int = 0
+    polarity: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """A turning point of the fast signal: a local maximum (``high``) or minimum, in raw polarity."""
+
+    high: bool
+    t: float
+    value: float
+    slope: float = 0.0  # the steepest change per sample on the way here
+
+
+def _median(values: list[float]) -> float:
+    s = sorted(values)
+    n = len(s)
+    return s[n // 2] if n % 2 else 0.5 * (s[n // 2 - 1] + s[n // 2])
 
 
 class BreathDetector:
-    def __init__(self, config: "DetectorConfig", rate_hz: float) -> None:
-        self.hold_seconds = config.hold_seconds
+    """Feed samples in time order; read events from ``update`` and the present from ``status``."""
+
+    def __init__(self, config: "DetectorConfig", rate_hz: float, baseline: Baseline | None = None) -> None:
+        if not 5.0 <= rate_hz <= 200.0:
+            raise ValueError(f"rate {rate_hz} Hz: the detector runs at 5-200 samples a second")
+        self.config = config
         self.rate_hz = rate_hz
-        self._alpha = 1.0 / (1.0 + SMOOTHING_SECONDS * rate_hz)
-        self._y1: float | None = None
-        self._y2: float | None = None
+        fast = butter_lowpass(2, FAST_CUTOFF_HZ, rate_hz)
+        slow = butter_lowpass(2, SLOW_CUTOFF_HZ, rate_hz)
+        self._fast = SosFilter(fast)
+        self._slow = SosFilter(slow)
+        self._fast_delay = group_delay(fast, BREATH_HZ, rate_hz)
+        self._slow_delay = self._fast_delay + group_delay(slow, BREATH_HZ, rate_hz)
+        self._window = SlidingRange(MOVE_WINDOW_SECONDS)
+        self._recent_range = SlidingRange(RECENT_SECONDS)
+        self._step_limit = STEP_SHARE_PER_SECOND / rate_hz  # in typical depths per sample
+        self._motion = SlidingRange(MOTION_WINDOW_SECONDS)
+        self.baseline = baseline
+        if config.polarity != "auto":
+            self._sign: int | None = 1 if config.polarity == "normal" else -1
+        elif baseline is not None and baseline.polarity in ("normal", "inverted"):
+            self._sign = 1 if baseline.polarity == "normal" else -1
+        else:
+            self._sign = None
+        self._held_turns: list[Turn] = []  # turns held back until the polarity is known
+        self._learning = config.polarity == "auto"
+        self._rise_scores: list[float] = []
+        self._fall_scores: list[float] = []
+        self._depths: deque[float] = deque(maxlen=DEPTH_SWINGS)
+        self._typical: float | None = None
+        self._cold_depths: list[float] = []
+        self._intervals: deque[float] = deque(maxlen=RATE_INTERVALS)
+        self._rate: float | None = None
+        self._last_peak_t: float | None = None
+        self._breaths = 0
         self._last_raw: float | None = None
-        self._flat_since: float | None = None
-        self._lost: str | None = None
-        self._rising = True
-        self._ext_value = 0.0
-        self._ext_t = 0.0
-        self._last_trough: tuple[float, float] | None = None
-        self._last_peak: tuple[float, float] | None = None
-        self._last_move_t = 0.0
-        self._prev_peak_t: float | None = None
+        self._flat_since = 0.0
+        self._lost: tuple[str, float] | None = None
+        self._started = False
         self._hold_start: float | None = None
-        self._depths: deque[float] = deque(maxlen=8)
-        self._intervals: deque[float] = deque(maxlen=5)
-        self._baseline_depth: float | None = None
-        self._warmup: deque[float] = deque(maxlen=int(rate_hz * 8))
+        self._artifact_start: float | None = None
+        self._calm_since = 0.0
+        self._shallow_start: float | None = None
+        self._rapid_start: float | None = None
+        self._above_rapid_since: float | None = None
+        self._recent: deque[tuple[float, float, float]] = deque()  # (end, onset, rel_depth) of breaths
         self.status = DetectorStatus("starting", None, None, None)
 
+    # --- the per-sample path ----------------------------------------------
+
     def update(self, sample: Sample) -> list[Event]:
-        events: list[Event] = []
+        """Take one sample; return the events it completes, in order."""
         t = sample.t
-        if sample.value is None:
+        value = sample.value
+        events: list[Event] = []
+        if value is None:
             self._lose(t, sample.fault or "i2c_error", events)
             return events
-        value = sample.value
         if value == self._last_raw:
-            if self._flat_since is None:
-                self._flat_since = t
             if t - self._flat_since >= FLAT_SECONDS:
                 self._lose(t, "flat", events)
+            if self._lost is not None:
                 return events
         else:
-            self._flat_since = None
-        self._last_raw = value
-        if self._lost is not None:
-            events.append(Event("signal_ok", t, {"start": t}))
-            self._lost = None
-            self._reset_tracking(t)
-            self._set_state("starting")
+            self._last_raw = value
+            self._flat_since = t
+        if not self._started or (self._lost is not None and self._lost[0] != "flat-hold"):
+            self._restart(t, value, events)
+            return events
 
-        # Two cascaded one-pole low-passes: breathing passes, sensor hiss does not.
-        if self._y1 is None:
-            self._y1 = self._y2 = value
-            self._reset_tracking(t)
-        self._y1 += self._alpha * (value - self._y1)
-        self._y2 += self._alpha * (self._y1 - self._y2)
-        self._segment(t, self._y2, events)
-        self._check_hold(t, events)
-        return events
+        dy = -self._y
+        dz = -self._z
+        y = self._fast.step(value)
+        z = self._slow.step(y)
+        self._y = y
+        self._z = z
+        dy += y
+        dz += z
+        if dy > self._up:
+            self._up = dy
+        elif dy < self._down:
+            self._down = dy
+        move = self._window.push(t, z)
+        recent = self._recent_range.push(t, y)
+        typical = self._typical
+        if typical is None:
+            typical = recent if recent > 0.0 else 1e-12
+        turn_at = TURN_SHARE * (recent if recent < typical else typical)  # a smaller breath still turns
 
-    # --- segmentation ---------------------------------------------------
+        if self._lost is not None:  # a "hold" too long to be one: wait for real movement
+            if move > RESUME_SHARE * typical:
+                self._found(t, events)
+            return events
+        if self._artifact_start is not None:
+            self._artifact(t, move, typical, events)
+            return events
+        if move > ARTIFACT_SHARE * typical or abs(dy) > self._step_limit * typical:
+            if self._ready:
+                self._begin_artifact(t, events)
+                return events
 
-    def _threshold(self) -> float:
-        if self._depths:
-            return HYSTERESIS_SHARE * statistics.median(self._depths)
-        if len(self._warmup) >= self.rate_hz * 2:
-            return HYSTERESIS_SHARE * 0.5 * (max(self._warmup) - min(self._warmup))
-        return float("inf")
+        still = move < STILL_SHARE * typical
+        if self._motion.push(t, z) > MOTION_SHARE * typical:
+            self._moved_at = t
+        if self._hold_start is not None:
+            if move > RESUME_SHARE * typical:
+                self._end_hold(t, events)
+            elif t - self._hold_start >= self.config.max_hold_seconds:
+                self._hold_too_long(t, events)
+            return events
+        if still:
+            if self._still_since is None:
+                self._still_since = t
+            if self._ready:
+                start = self._moved_at - self._slow_delay + HOLD_START_LAG
+                if t - start >= self.config.hold_seconds:
+                    self._begin_hold(max(start, self._epoch), t, events)
+                    return events
+        else:
+            self._still_since = None
 
-    def _segment(self, t: float, y: float, events: list[Event]) -> None:
-        self._warmup.append(y)
-        thr = self._threshold()
+        # Segmentation: track the running extreme; confirm it on a swing back.
         if self._rising:
             if y > self._ext_value:
-                self._ext_value, self._ext_t = y, t
-            elif self._ext_value - y > thr and t - self._ext_t >= 0:
-                self._confirm_peak(self._ext_t, self._ext_value)
-                self._rising, self._ext_value, self._ext_t = False, y, t
-        else:
-            if y < self._ext_value:
-                self._ext_value, self._ext_t = y, t
-            elif y - self._ext_value > thr:
-                self._confirm_trough(t, self._ext_t, self._ext_value, events)
-                self._rising, self._ext_value, self._ext_t = True, y, t
+                self._ext_value = y
+                self._ext_t = t
+            elif self._ext_value - y > turn_at and not still:
+                self._turn(Turn(True, self._ext_t - self._fast_delay, self._ext_value, self._up), t, events)
+                self._rising = False
+                self._ext_value = y
+                self._ext_t = t
+        elif y < self._ext_value:
+            self._ext_value = y
+            self._ext_t = t
+        elif y - self._ext_value > turn_at and not still:
+            self._turn(Turn(False, self._ext_t - self._fast_delay, self._ext_value, -self._down), t, events)
+            self._rising = True
+            self._ext_value = y
+            self._ext_t = t
+        if self._shallow_start is None and self._rapid_start is None and self.status.state == "starting" and self._breaths:
+            self._set_state(t)
+        return events
 
-    def _confirm_peak(self, t: float, value: float) -> None:
-        if self._last_trough and t - self._last_trough[0] < MIN_HALF_BREATH_SECONDS:
-            return
-        self._last_peak = (t, value)
-        self._last_move_t = t
+    # --- starting, and the depth before any breath --------------------------
 
-    def _confirm_trough(self, now: float, t: float, value: float, events: list[Event]) -> None:
-        self._last_move_t = t
-        onset, peak = self._last_trough, self._last_peak
-        self._last_trough = (t, value)
-        if onset is None or peak is None or not onset[0] < peak[0] < t:
+    def _restart(self, t: float, value: float, events: list[Event]) -> None:
+        """Start tracking afresh at ``value``: at the first sample, and after a lost signal."""
+        if self._lost is not None:
+            events.append(Event("signal_ok", t, {"start": self._lost[1]}))
+            self._lost = None
+        self._started = True
+        self._y = self._fast.settle(value)
+        self._z = self._slow.settle(self._y)
+        self._window.clear()
+        self._window.push(t, self._y)
+        self._motion.clear()
+        self._motion.push(t, self._y)
+        self._recent_range.clear()
+        self._reset_segments(t)
+        self._set_state(t)
+
+    def _reset_segments(self, t: float) -> None:
+        """Forget turning points: after a start, a lost signal or an artefact no breath spans the gap."""
+        self._epoch = t
+        self._rising = True
+        self._ext_value = self._y
+        self._ext_t = t
+        self._turns: list[Turn] = []
+        self._swings = 0
+        self._ready = False
+        self._still_since: float | None = None
+        self._moved_at = t
+        self._last_peak_t = None
+        self._up = self._down = 0.0
+
+    # --- turning points and breaths ---------------------------------------
+
+    def _turn(self, turn: Turn, now: float, events: list[Event]) -> None:
+        self._up = self._down = 0.0
+        turns = self._turns
+        if turns and turns[-1].t + self._fast_delay > self._epoch:  # the epoch is where tracking began, no extreme
+            last = turns[-1]
+            swing = abs(turn.value - last.value)
+            if turn.t - last.t < MIN_HALF_SECONDS:
+                return  # a wobble, not half a breath: the older extreme stands
+            typical = self._typical
+            if self._learning and turn.slope > 0.0 and (typical is None or 0.5 * typical <= swing <= 2.0 * typical):
+                self._learn_polarity(turn, turn.t - last.t, now, events)
+            self._depths.append(swing)
+            typical = self._typical = _median(list(self._depths))
+            self._swings += 1
+            consistent = sum(1 for d in self._depths if 0.5 * typical <= d <= 2.0 * typical)
+            self._ready = self._swings >= READY_SWINGS and consistent >= READY_SWINGS
+        turns.append(turn)
+        if len(turns) > 3:
+            del turns[0]
+        if self._sign is None:
+            self._held_turns.append(turn)
+        elif len(turns) == 3:
+            self._breath_from(turns, now, events)
+
+    def _learn_polarity(self, turn: Turn, seconds: float, now: float, events: list[Event]) -> None:
+        """Inhaling is quicker and steeper than exhaling: weigh each rise against each fall.
+
+        The score of a swing is log(steepest slope / duration); the polarity is
+        normal when rises score higher than falls.  It is decided after
+        POLARITY_SWINGS swings and reviewed once after POLARITY_REVIEW_SWINGS.
+        """
+        (self._rise_scores if turn.high else self._fall_scores).append(math.log(turn.slope / seconds))
+        rises, falls = self._rise_scores, self._fall_scores
+        n = len(rises) + len(falls)
+        if not rises or not falls or n < POLARITY_SWINGS:
             return
-        depth = peak[1] - 0.5 * (onset[1] + value)
-        if peak[0] - onset[0] < MIN_HALF_BREATH_SECONDS or t - peak[0] < MIN_HALF_BREATH_SECONDS:
-            return
-        if self._prev_peak_t is not None:
-            self._intervals.append(peak[0] - self._prev_peak_t)
-        self._prev_peak_t = peak[0]
-        self._depths.append(depth)
-        if self._baseline_depth is None and len(self._depths) >= 3:
-            self._baseline_depth = statistics.median(self._depths)
-        rate = 60.0 / statistics.median(self._intervals) if self._intervals else None
-        rel = depth / self._baseline_depth if self._baseline_depth else None
-        self.status = DetectorStatus("breathing", rate, depth, rel)
+        score = sum(rises) / len(rises) - sum(falls) / len(falls)
+        if self._sign is None:
+            self._sign = 1 if score >= POLARITY_LEAN else -1
+            self._release_held(now, events)
+        elif n >= POLARITY_REVIEW_SWINGS:
+            self._learning = False
+            if abs(score) >= POLARITY_REVIEW_MARGIN and (score > 0) != (self._sign > 0):
+                self._sign = -self._sign
+                self._last_peak_t = None
+                self._set_state(now)
+
+    def _settle_polarity(self, now: float, events: list[Event]) -> None:
+        """Decide now, on the evidence so far (a hold has begun), and report the breaths held back."""
+        rises, falls = self._rise_scores, self._fall_scores
+        score = sum(rises) / len(rises) - sum(falls) / len(falls) if rises and falls else 0.0
+        self._sign = 1 if score >= POLARITY_LEAN else -1
+        self._release_held(now, events)
+
+    def _release_held(self, now: float, events: list[Event]) -> None:
+        held, self._held_turns = self._held_turns, []
+        for i in range(2, len(held)):
+            self._breath_from(held[i - 2 : i + 1], now, events)
+
+    def _breath_from(self, turns: list[Turn], now: float, events: list[Event]) -> None:
+        onset, peak, end = turns[-3], turns[-2], turns[-1]
+        sign = self._sign
+        if peak.high != (sign > 0):
+            return  # these three turns make an exhale-inhale, not a breath
+        depth = sign * (peak.value - 0.5 * (onset.value + end.value))
+        if self._last_peak_t is not None and peak.t - self._last_peak_t <= MAX_INTERVAL_SECONDS:
+            self._intervals.append(peak.t - self._last_peak_t)
+            self._rate = 60.0 / _median(list(self._intervals))
+        inst = 60.0 / (peak.t - self._last_peak_t) if self._last_peak_t is not None else None
+        self._last_peak_t = peak.t
+        self._breaths += 1
+        rel = self._rel_depth(depth)
         events.append(
             Event(
                 "breath",
                 now,
                 {
-                    "onset": onset[0],
-                    "peak": peak[0],
-                    "end": t,
+                    "onset": onset.t,
+                    "peak": peak.t,
+                    "end": end.t,
                     "depth": depth,
                     "rel_depth": rel,
-                    "rate_bpm": rate,
+                    "rate_bpm": self._rate,
+                    "inhale": peak.t - onset.t,
+                    "exhale": end.t - peak.t,
+                    "inst_rate_bpm": inst,
                 },
             )
         )
+        self._patterns(now, end.t, onset.t, depth, rel, events)
 
-    # --- holds and lost signal -----------------------------------------
+    def _rel_depth(self, depth: float) -> float | None:
+        if self.baseline is None:
+            self._cold_depths.append(depth)
+            if len(self._cold_depths) < BASELINE_BREATHS:
+                return None
+            self.baseline = Baseline(_median(self._cold_depths), self._rate or 0.0, self.polarity)
+        return depth / self.baseline.depth
 
-    def _check_hold(self, t: float, events: list[Event]) -> None:
-        if self._hold_start is None:
-            if self._depths and t - self._last_move_t >= self.hold_seconds:
-                self._hold_start = self._last_move_t
-                events.append(Event("hold_start", t, {"start": self._hold_start}))
-                self._set_state("hold")
-        elif self._last_move_t > self._hold_start:
-            end = self._last_move_t
-            fields = {"start": self._hold_start, "end": end, "duration": end - self._hold_start}
-            events.append(Event("hold_end", t, fields))
-            self._hold_start = None
-            self._set_state("breathing")
+    @property
+    def polarity(self) -> str | None:
+        return None if self._sign is None else ("normal" if self._sign > 0 else "inverted")
+
+    # --- shallow and rapid breathing ----------------------------------------
+
+    def _patterns(self, now: float, end: float, onset: float, depth: float, rel: float | None, events: list[Event]) -> None:
+        cfg = self.config
+        if rel is not None:
+            recent = self._recent
+            recent.append((end, onset, rel))
+            while recent and recent[0][0] < now - cfg.shallow_seconds:
+                recent.popleft()
+            if self._shallow_start is None:
+                covered = recent[0][1] <= now - cfg.shallow_seconds + 0.5 * (end - onset)
+                if covered and len(recent) >= 3 and _median([r for _, _, r in recent]) < cfg.shallow_fraction:
+                    start = recent[0][1]
+                    for e, o, r in recent:
+                        if r < cfg.shallow_fraction:
+                            start = o
+                            break
+                    self._shallow_start = start
+                    events.append(Event("shallow_start", now, {"start": start}))
+            elif len(recent) >= SHALLOW_END_BREATHS and all(r >= cfg.shallow_fraction for _, _, r in list(recent)[-SHALLOW_END_BREATHS:]):
+                events.append(Event("shallow_end", now, {"start": self._shallow_start}))
+                self._shallow_start = None
+            if self._shallow_start is None and self._artifact_start is None and 1 / 1.6 <= rel <= 1.6:
+                b = self.baseline
+                rate = b.rate_bpm if not self._rate else b.rate_bpm + BASELINE_ALPHA * (self._rate - b.rate_bpm)
+                if not b.rate_bpm and self._rate:
+                    rate = self._rate
+                self.baseline = Baseline(b.depth + BASELINE_ALPHA * (depth - b.depth), rate, b.polarity)
+        rate = self._rate
+        if rate is not None and rate > cfg.rapid_bpm:
+            if self._above_rapid_since is None:
+                self._above_rapid_since = end
+            if self._rapid_start is None and now - self._above_rapid_since >= cfg.rapid_seconds:
+                self._rapid_start = self._above_rapid_since
+                events.append(Event("rapid_start", now, {"start": self._rapid_start}))
+        else:
+            self._above_rapid_since = None
+            if self._rapid_start is not None:
+                events.append(Event("rapid_end", now, {"start": self._rapid_start}))
+                self._rapid_start = None
+        self._set_state(now)
+
+    # --- holds ----------------------------------------------------------------
+
+    def _begin_hold(self, start: float, t: float, events: list[Event]) -> None:
+        self._hold_start = start
+        events.append(Event("hold_start", t, {"start": start}))
+        if self._sign is None:
+            self._settle_polarity(t, events)
+        if self._ext_t - self._fast_delay > start:
+            self._ext_t = start + self._fast_delay  # the extreme of a held chest is where it stopped
+        self._set_state(t)
+
+    def _end_hold(self, t: float, events: list[Event]) -> None:
+        start = self._hold_start
+        end = max(start, t - 0.5 * MOVE_WINDOW_SECONDS - self._slow_delay)
+        events.append(Event("hold_end", t, {"start": start, "end": end, "duration": end - start}))
+        self._hold_start = None
+        self._still_since = None
+        self._last_peak_t = None
+        self._set_state(t)
+
+    def _hold_too_long(self, t: float, events: list[Event]) -> None:
+        start = self._hold_start
+        events.append(Event("hold_end", t, {"start": start, "end": t, "duration": t - start}))
+        events.append(Event("signal_lost", t, {"start": t, "reason": "flat"}))
+        self._hold_start = None
+        self._lost = ("flat-hold", t)
+        self._set_state(t)
+
+    def _found(self, t: float, events: list[Event]) -> None:
+        events.append(Event("signal_ok", t, {"start": self._lost[1]}))
+        self._lost = None
+        self._reset_segments(t)
+        self._set_state(t)
+
+    # --- artefacts and lost signal ---------------------------------------------
+
+    def _begin_artifact(self, t: float, events: list[Event]) -> None:
+        if self._hold_start is not None:
+            self._end_hold(t, events)
+        self._artifact_start = t
+        self._calm_since = t
+        events.append(Event("artifact_start", t, {"start": t}))
+        self._set_state(t)
+
+    def _artifact(self, t: float, move: float, typical: float, events: list[Event]) -> None:
+        if move > ARTIFACT_CALM_SHARE * typical:
+            self._calm_since = t
+            if t - self._artifact_start >= ARTIFACT_RESCALE_SECONDS:
+                self._depths.clear()
+                self._typical = None
+            else:
+                return
+        elif t - self._calm_since < ARTIFACT_CALM_SECONDS:
+            return
+        events.append(Event("artifact_end", t, {"start": self._artifact_start}))
+        self._artifact_start = None
+        self._reset_segments(t)
+        self._set_state(t)
 
     def _lose(self, t: float, reason: str, events: list[Event]) -> None:
+        if self._lost is not None and self._lost[0] != "flat-hold":
+            return
         if self._hold_start is not None:
-            self._hold_start = None  # a lost signal ends any hold: it was never a breath hold
+            start, self._hold_start = self._hold_start, None  # the hold ends where the signal did
+            events.append(Event("hold_end", t, {"start": start, "end": t, "duration": t - start}))
+        if self._artifact_start is not None:
+            events.append(Event("artifact_end", t, {"start": self._artifact_start}))
+            self._artifact_start = None
         if self._lost is None:
-            self._lost = reason
             events.append(Event("signal_lost", t, {"start": t, "reason": reason}))
-            self._set_state("signal_lost")
+        self._lost = (reason, t)
+        self._set_state(t)
 
-    def _reset_tracking(self, t: float) -> None:
-        self._rising = True
-        self._ext_value = self._y2 if self._y2 is not None else 0.0
-        self._ext_t = t
-        self._last_move_t = t
-        self._last_trough = self._last_peak = None
-        self._prev_peak_t = None
+    # --- status -------------------------------------------------------------------
 
-    def _set_state(self, state: str) -> None:
-        s = self.status
-        self.status = DetectorStatus(state, s.rate_bpm, s.depth, s.rel_depth)
+    def _set_state(self, t: float) -> None:
+        if self._lost is not None:
+            state = "signal_lost"
+        elif self._artifact_start is not None:
+            state = "artifact"
+        elif self._hold_start is not None:
+            state = "hold"
+        elif self._rapid_start is not None:
+            state = "rapid"
+        elif self._shallow_start is not None:
+            state = "shallow"
+        elif self._breaths:
+            state = "breathing"
+        else:
+            state = "starting"
+        depth = self._typical
+        rel = depth / self.baseline.depth if depth is not None and self.baseline is not None else None
+        self.status = DetectorStatus(state, self._rate, depth, rel, self._breaths, self.polarity)
