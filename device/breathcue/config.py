@@ -211,14 +211,36 @@ class PatternConfig:
             raise ConfigError("", errors)
 
 
+ADS1115_RATES = (8, 16, 32, 64, 128, 250, 475, 860)
+ADS1015_RATES = (128, 250, 490, 920, 1600, 2400, 3300)
+
+
 @dataclass(frozen=True)
 class SensorConfig:
+    chip: str = opt("ads1115", choices=("ads1115", "ads1015"))
     bus: int = opt(1, min=0, max=31)
     address: int = opt(0x48, choices=(0x48, 0x49, 0x4A, 0x4B), allowed="one of 0x48, 0x49, 0x4a, 0x4b")
-    channel: int = opt(0, min=0, max=3)
+    channel: int | str = opt(
+        0,
+        choices=(0, 1, 2, 3, "0-1", "0-3", "1-3", "2-3"),
+        allowed='0, 1, 2 or 3 (against GND), or a differential pair "0-1", "0-3", "1-3" or "2-3"',
+    )
     full_scale_v: float = opt(4.096, choices=(6.144, 4.096, 2.048, 1.024, 0.512, 0.256))
-    data_rate: int = opt(128, choices=(8, 16, 32, 64, 128, 250, 475, 860))
+    data_rate: int = opt(128, choices=tuple(sorted(set(ADS1115_RATES + ADS1015_RATES))))
+    alert_pin: int = opt(-1, min=-1, max=27)
+    supply_v: float = opt(3.3, min=0.5, max=5.5)
+    rail_margin_v: float = opt(0.02, min=0.0, max=0.5)
     sample_rate_hz: float = opt(25.0, min=5.0, max=100.0)
+
+    def __post_init__(self) -> None:
+        errors = []
+        rates = ADS1115_RATES if self.chip == "ads1115" else ADS1015_RATES
+        if self.data_rate not in rates:
+            errors.append(f"sensor.data_rate = {self.data_rate}: expected one of {', '.join(map(str, rates))} with chip = {_show(self.chip)}")
+        elif self.data_rate < self.sample_rate_hz:
+            errors.append(f"sensor.data_rate = {self.data_rate}: expected at least sample_rate_hz ({self.sample_rate_hz:g}), as every sample averages conversions")
+        if errors:
+            raise ConfigError("", errors)
 
 
 @dataclass(frozen=True)
