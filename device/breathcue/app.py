@@ -9,30 +9,34 @@ dropped rather than shown late.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import queue
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import IO, Any
+from collections import deque
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import IO, Any, Callable
 
 from .clock import Clock
-from .config import Config
-from .core import cues, schedule
+from .config import DEFAULT_SOURCE, Config, ConfigError, SessionConfig
+from .core import adherence, cues, schedule
+from .core.adherence import Adherence
 from .core.detector import BreathDetector
-from .core.pacing import PacedSession, Pattern
-from .core.render import Curve, FrameEncoder, PhaseColours, glow, pacer
+from .core.pacing import PacedSession, PatternError, Ramp, pattern_by_name
+from .core.relaxation import NAME as RELAXATION
+from .core.relaxation import Relaxation
+from .core.render import FrameEncoder
+from .core.scene import Ack, BreathMirror, Look, View, draw
 from .core.types import Event, Frame, RGBBytes, Sample
 from .hw.ports import Ring, Sensor
+from .notify import Notifier
 
 log = logging.getLogger(__name__)
 
-AMBIENT_BPM = 6.0
-AMBIENT_COLOUR = (0.15, 0.45, 1.0)
-AMBIENT_LEVEL = 0.35
-CUE_COLOUR = (1.0, 0.55, 0.1)
-LOST_COLOUR = (1.0, 0.45, 0.0)
-LOST_LEVEL = 0.12
+RECENT_EVENTS = 10  # non-breath events kept for the status
+NOTIFY_STATUS_SECONDS = 5.0  # how often systemd's STATUS= line is refreshed
+RESTART_RING_KEYS = ("pixels", "backend", "pin", "pixel_order")  # the ring is opened once
 REFRESH_SECONDS = 1.0
 """An unchanged frame is still written this often: a pixel upset by a glitch on the data line recovers."""
 
@@ -87,77 +91,257 @@ class Command:
 
 @dataclass(frozen=True)
 class ActiveSession:
-    """A paced session running now: the plan, when it began on the clock, how it is drawn."""
+    """A paced session running now: the plan, when it began on the clock, how it is drawn, how it goes."""
 
-    session: PacedSession
+    session: PacedSession | Relaxation
     started: float
     style: str
-    scheduled: bool = False
+    name: str = ""  # the pattern's name, for events and the status
+    scheduled: datetime | None = None  # the planned local time of a scheduled session
+    adherence: Adherence = Adherence()
 
     def ended(self, t: float) -> bool:
         duration = self.session.duration
         return duration is not None and t - self.started >= duration
 
 
+def session_plan(pattern: str, minutes: float, config: Config, ramp: Ramp | None = None) -> PacedSession | Relaxation:
+    """The plan of a session by pattern name: a paced pattern, or progressive relaxation."""
+    if pattern == RELAXATION:
+        return Relaxation.for_minutes(minutes)
+    return PacedSession(pattern_by_name(pattern, config), minutes, ramp)
+
+
 @dataclass
 class Daemon:
+    """The loop and everything it decides: detection, nudges, sessions, the ring, the status.
+
+    ``reload`` (for SIGHUP) loads and validates the config again and returns
+    it with where it came from; ``notifier`` tells systemd how the daemon is.
+    """
+
     config: Config
     clock: Clock
     sensor: Sensor
     ring: Ring
     sinks: list[Sink] = field(default_factory=list)
     seconds: float | None = None
+    notifier: Notifier = field(default_factory=lambda: Notifier(None))
+    reload: Callable[[], tuple[Config, str]] | None = None
+    source: str = DEFAULT_SOURCE
 
     def __post_init__(self) -> None:
         self._stop = False
         self._commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
         self._next_status = 0.0
+        self._next_notify_status = 0.0
         self.detector = BreathDetector(self.config.detector, self.sensor.rate_hz)
         self.cue_state = cues.CueState()
         self.encoder = FrameEncoder.from_config(self.config.ring)
-        self.curve = Curve.from_config(self.config.ring)
-        self.colours = PhaseColours.from_config(self.config.pacing)
-        self.ambient = PacedSession(Pattern.at_rate(AMBIENT_BPM))
+        self.look = Look.from_config(self.config)
+        self.mirror = BreathMirror()
         self.session: ActiveSession | None = None
         self.exit_when_session_ends = False
+        self.planner = schedule.Planner()
+        self.paused_until: datetime | None = None
+        self.ack: Ack | None = None
+        self.recent: deque[dict[str, Any]] = deque(maxlen=RECENT_EVENTS)
+        self.config_errors: list[str] = []
+        wall = self.clock.wall()
+        self.config_loaded = wall.isoformat(timespec="seconds")
+        self.cues_today, self._today = 0, wall.date()
+        self._block: str | None = None
+        self._dim = 1.0
         self.frames_shown = 0  # frame ticks: what the sinks get
         self.frames_written = 0  # frames sent to the ring: only changed ones, and a refresh each second
         self._last_rgb: list[RGBBytes] | None = None
         self._next_refresh = 0.0
 
+    # --- sessions ---------------------------------------------------------------
+
     def start_session(
-        self, session: PacedSession, *, style: str | None = None, scheduled: bool = False, at: float | None = None
+        self,
+        session: PacedSession | Relaxation,
+        *,
+        style: str | None = None,
+        name: str = "",
+        scheduled: datetime | None = None,
+        at: float | None = None,
     ) -> ActiveSession:
         """Pace the user with ``session`` from clock time ``at`` (default: now) until it ends.
 
         While it runs the ring draws the pacer in ``style`` (default
-        ``pacing.style``) instead of the ambient light.
+        ``pacing.style``) instead of the ambient light, and no nudge starts.
+        A session already running ends first.
         """
-        self.session = ActiveSession(
-            session, self.clock.now() if at is None else at, style or self.config.pacing.style, scheduled
-        )
+        t = self.clock.now() if at is None else at
+        if self.session is not None:
+            self.end_session("replaced", t)
+        self.session = ActiveSession(session, t, style or self.config.pacing.style, name, scheduled)
+        minutes = None if session.duration is None else round(session.duration / 60.0, 2)
+        when = None if scheduled is None else scheduled.isoformat(timespec="minutes")
+        self._emit(Event("session_start", t, {"pattern": name, "scheduled": when, "minutes": minutes}))
         return self.session
 
-    def end_session(self) -> None:
+    def end_session(self, outcome: str = "completed", t: float | None = None) -> None:
+        """Stop the session, reporting how closely the user followed it."""
+        active = self.session
+        if active is None:
+            return
+        t = self.clock.now() if t is None else t
         self.session = None
+        fields = {
+            "pattern": active.name,
+            "scheduled": None if active.scheduled is None else active.scheduled.isoformat(timespec="minutes"),
+            "started": active.started,
+            "duration": t - active.started,
+            "outcome": outcome,
+            **adherence.summary(active.adherence),
+        }
+        self._emit(Event("session_end", t, fields))
+
+    def _start_named(self, pattern: str | None, minutes: float | None, t: float, due: schedule.Due | None = None) -> None:
+        spec = self.config.session[due.index] if due is not None else SessionConfig()
+        pattern = pattern or spec.pattern
+        ramp = Ramp(spec.ramp_from, spec.ramp_to, spec.ramp_minutes) if due is not None and spec.ramp_from else None
+        try:
+            plan = session_plan(pattern, minutes or spec.minutes, self.config, ramp)
+        except PatternError as exc:
+            log.warning("cannot start a session: %s", exc)
+            return
+        self.start_session(plan, name=pattern, scheduled=None if due is None else due.scheduled, at=t)
+
+    # --- commands ---------------------------------------------------------------
 
     def stop(self) -> None:
         """Ask the loop to finish; safe to call from a signal handler."""
         self._stop = True
 
     def submit(self, name: str, **args: Any) -> None:
-        """Queue a command for the loop; safe to call from any thread."""
+        """Queue a command for the loop; safe to call from any thread.
+
+        Commands (docs/cues.md): ``snooze`` (minutes=None), ``cancel``,
+        ``start_session`` (pattern=None, minutes=None), ``pause``,
+        ``resume``, ``button`` (press="short"|"long"|"double") and ``reload``.
+        """
         self._commands.put(Command(name, args))
 
     def _drain_commands(self) -> None:
+        t = self.clock.now()
         while True:
             try:
                 command = self._commands.get_nowait()
             except queue.Empty:
                 return
-            log.warning("unknown command %r ignored", command.name)
+            handler = getattr(self, f"_do_{command.name}", None)
+            if handler is None:
+                log.warning("unknown command %r ignored", command.name)
+                continue
+            try:
+                handler(t, **command.args)
+            except TypeError as exc:  # arguments that do not fit, from the web or MQTT
+                log.warning("command %r ignored: %s", command.name, exc)
+
+    def _do_snooze(self, t: float, minutes: float | None = None) -> None:
+        self.cue_state, events = cues.snooze(self.cue_state, t, minutes or self.config.cues.snooze_minutes)
+        self._emit_all(events)
+        self._acknowledge("snooze", t)
+
+    def _do_cancel(self, t: float) -> None:
+        if self.session is not None:
+            self.end_session("cancelled", t)
+        self.cue_state, events = cues.cancel(self.cue_state, t)
+        self._emit_all(events)
+        self._acknowledge("cancel", t)
+
+    def _do_start_session(self, t: float, pattern: str | None = None, minutes: float | None = None) -> None:
+        self._start_named(pattern, minutes, t)
+        self._acknowledge("session", t)
+
+    def _do_pause(self, t: float) -> None:
+        """No nudges and no scheduled sessions until the next working day begins."""
+        self.paused_until = schedule.next_working_start(self.clock.wall(), self.config.schedule)
+        if self.session is not None:
+            self.end_session("cancelled", t)
+        self.cue_state, events = cues.cancel(self.cue_state, t)
+        self._emit_all(events)
+        until = None if self.paused_until is None else self.paused_until.isoformat(timespec="minutes")
+        self._emit(Event("pause", t, {"until": until}))
+        self._update_schedule()
+        self._acknowledge("pause", t)
+
+    def _do_resume(self, t: float) -> None:
+        self.paused_until = None
+        self.cue_state = cues.resume(self.cue_state)
+        self._emit(Event("resume", t))
+        self._update_schedule()
+        self._acknowledge("resume", t)
+
+    def _do_button(self, t: float, press: str) -> None:
+        """Short: cancel what is showing, else snooze.  Long: a session now.  Double: pause."""
+        if press == "short":
+            busy = self.session is not None or self.cue_state.cue is not None or self.cue_state.recovery is not None
+            action = "cancel" if busy else "snooze"
+        else:
+            action = {"long": "start_session", "double": "pause"}.get(press)
+            if action is None:
+                log.warning("unknown button press %r ignored", press)
+                return
+        self._emit(Event("button", t, {"press": press, "action": action}))
+        getattr(self, f"_do_{action}")(t)
+
+    def _do_reload(self, t: float) -> None:
+        """SIGHUP: load the config again; an invalid one keeps the old running and is reported."""
+        if self.reload is None:
+            return
+        self.notifier.reloading()
+        try:
+            new, source = self.reload()
+        except ConfigError as exc:
+            self.config_errors = list(exc.errors)
+            log.error("config reload failed, keeping the running config:\n%s", exc)
+            self._emit(Event("config_error", t, {"source": exc.source, "errors": list(exc.errors)}))
+        else:
+            self._apply(new, source, t)
+        self.notifier.ready(self.status_line())
+
+    def _apply(self, new: Config, source: str, t: float) -> None:
+        old = self.config
+        fixed = {k: getattr(old.ring, k) for k in RESTART_RING_KEYS if getattr(new.ring, k) != getattr(old.ring, k)}
+        later = [f"ring.{k}" for k in fixed] + [name for name in ("hardware", "sensor") if getattr(new, name) != getattr(old, name)]
+        if later:
+            log.warning("%s take effect after a restart", ", ".join(later))
+            new = replace(new, ring=replace(new.ring, **fixed))
+        changed = [f.name for f in dataclasses.fields(Config) if getattr(new, f.name) != getattr(old, f.name)]
+        self.config, self.source, self.config_errors = new, source, []
+        self.config_loaded = self.clock.wall().isoformat(timespec="seconds")
+        if new.detector != old.detector:
+            log.info("detector settings changed: the detector starts afresh")
+            self.detector = BreathDetector(new.detector, self.sensor.rate_hz)
+        if new.ring != old.ring:
+            self.encoder = FrameEncoder.from_config(new.ring)
+        self.look = Look.from_config(new)
+        self._update_schedule()
+        self._emit(Event("config_reloaded", t, {"source": source, "changed": changed, "after_restart": later}))
+
+    def _acknowledge(self, kind: str, t: float) -> None:
+        self.ack = Ack(kind, t)
+
+    # --- the loop -----------------------------------------------------------------
 
     def run(self) -> int:
+        """Run until stopped, ``seconds`` have passed or the recording ends; the exit status."""
+        self._update_schedule()
+        self.notifier.ready(self.status_line())
+        try:
+            return self._loop()
+        finally:
+            self.notifier.stopping()
+            if self.session is not None:
+                self.end_session("stopped")
+            self._close_sinks()
+
+    def _loop(self) -> int:
         frame_dt = 1.0 / self.config.ring.fps
         sample_dt = 1.0 / self.sensor.rate_hz
         n_frame = n_sample = 0
@@ -177,10 +361,38 @@ class Daemon:
                 self._frame(next_frame)
             if due >= self._next_status:
                 self._next_status = due + 1.0
-                status = self.status()
-                for sink in self.sinks:
-                    sink.status(status)
+                self._each_second(due)
         return 0
+
+    def _each_second(self, t: float) -> None:
+        self._update_schedule()
+        if self.sinks:
+            status = self.status()
+            for sink in self.sinks:
+                sink.status(status)
+        if self.notifier.enabled and t >= self._next_notify_status:
+            self._next_notify_status = t + NOTIFY_STATUS_SECONDS
+            self.notifier.status(self.status_line())
+
+    def _update_schedule(self) -> None:
+        """What the wall clock decides, once a second: may nudges start, night dimming, sessions due."""
+        wall, sched = self.clock.wall(), self.config.schedule
+        if self.paused_until is not None and wall >= self.paused_until:
+            self.paused_until = None
+        if wall.date() != self._today:
+            self.cues_today, self._today = 0, wall.date()
+        self._block = schedule.nudge_block(wall, sched, self.paused_until)
+        self._dim = schedule.dim_factor(wall, sched)
+        t = self.clock.now()
+        snoozed = self.cue_state.snoozed_until is not None and t < self.cue_state.snoozed_until
+        if self.session is None and self.paused_until is None and not snoozed and self.config.session:
+            due = schedule.due_session(self.planner, wall, self.config.session, sched)
+            if due is not None:
+                self.planner = schedule.mark_done(self.planner, due, wall)
+                self._start_named(None, None, t, due)
+
+    def _inputs(self) -> cues.Inputs:
+        return cues.Inputs("session" if self.session is not None else self._block, self.detector.status.rate_bpm)
 
     def _sample(self, t: float) -> bool:
         sample = self.sensor.read(t)
@@ -189,38 +401,62 @@ class Daemon:
             return False
         for sink in self.sinks:
             sink.sample(sample)
+        if self.look.ambient_mode == "mirror":
+            self.mirror.update(t, sample.value)
         events = self.detector.update(sample)
-        inputs = cues.Inputs(schedule.nudge_block(self.clock.wall(), self.config.schedule), self.detector.status.rate_bpm)
-        self.cue_state, cue_events = cues.step(self.cue_state, events, sample.t, inputs, self.config.cues)
-        for event in events + cue_events:
-            self._emit(event)
+        if events or not self.cue_state.idle:
+            self.cue_state, cue_events = cues.step(self.cue_state, events, t, self._inputs(), self.config.cues)
+            self._emit_all(events)
+            self._emit_all(cue_events)
         return True
 
+    def _emit_all(self, events: list[Event]) -> None:
+        for event in events:
+            self._emit(event)
+
     def _emit(self, event: Event) -> None:
-        if event.name != "breath":
-            log.info("%s at %.1f s %s", event.name, event.t, dict(event.fields))
+        name = event.name
         wall = self.clock.wall()
+        if name == "breath":
+            if self.session is not None:
+                self._score(event)
+        else:
+            log.info("%s at %.1f s %s", name, event.t, dict(event.fields))
+            self.recent.append({**event.to_json_dict(), "wall": wall.isoformat(timespec="seconds")})
+            if name == "cue_start":
+                self.cues_today += 1
         for sink in self.sinks:
             sink.event(event, wall)
 
-    def _frame(self, t: float) -> None:
-        pixels, floor = self.config.ring.pixels, self.config.ring.floor
-        state = self.detector.status
+    def _score(self, breath: Event) -> None:
+        """A breath during a session counts toward its adherence."""
         active = self.session
-        if active is not None:
-            guide = active.session.guide(t - active.started)
-            frame = pacer(guide, active.style, self.colours, pixels, floor, self.curve)
-            if active.ended(t):
-                self.end_session()
-                if self.exit_when_session_ends:
-                    self.stop()
-        elif state.state == "signal_lost":
-            frame = glow(pixels, LOST_COLOUR, LOST_LEVEL)
-        elif self.cue_state.cue is not None:
-            frame = glow(pixels, CUE_COLOUR, self.ambient.guide(t - self.cue_state.cue.started).volume, floor)
-        else:
-            frame = glow(pixels, AMBIENT_COLOUR, AMBIENT_LEVEL * self.ambient.guide(t).volume, floor)
-        self._show(frame, t)
+        onset, end = breath.get("onset"), breath.get("end")
+        if active is None or onset is None or end is None or onset < active.started:
+            return
+        a = adherence.add_breath(active.adherence, active.session, onset - active.started, end - active.started)
+        self.session = replace(active, adherence=a)
+
+    def _frame(self, t: float) -> None:
+        active = self.session
+        if self.ack is not None and self.ack.done(t):
+            self.ack = None
+        state = self.cue_state
+        view = View(
+            lost=self.detector.status.state == "signal_lost",
+            cue=state.cue,
+            recovery=state.recovery,
+            session=None if active is None else (active.session, t - active.started, active.style),
+            mirror=self.mirror.level,
+            ack=self.ack,
+            dim=self._dim,
+        )
+        self._show(draw(self.look, t, view), t)
+        self.notifier.watchdog()
+        if active is not None and active.ended(t):
+            self.end_session("completed", t)
+            if self.exit_when_session_ends:
+                self.stop()
 
     def _show(self, frame: Frame, t: float) -> None:
         """Encode every frame (dithering counts frames); write the ring only when it changed."""
@@ -235,23 +471,79 @@ class Daemon:
         for sink in self.sinks:
             sink.frame(t, rgb)
 
+    def _close_sinks(self) -> None:
+        for sink in self.sinks:
+            try:
+                sink.close()
+            except Exception:  # one broken output must not keep the others from closing
+                log.exception("closing %s failed", type(sink).__name__)
+
+    # --- what it is doing -------------------------------------------------------------
+
     def status(self) -> dict[str, Any]:
-        """The daemon's state as JSON-ready data (the status file, the web, MQTT)."""
+        """The daemon's state as JSON-ready data: the status file, the web, MQTT (docs/formats.md)."""
         s = self.detector.status
-        cue = self.cue_state.cue
+        t, wall = self.clock.now(), self.clock.wall()
+        cue, active, state = self.cue_state.cue, self.session, self.cue_state
+
+        def wall_at(when: float | None) -> str | None:
+            return None if when is None else (wall + timedelta(seconds=when - t)).isoformat(timespec="seconds")
+
+        blocked = cues.why_not(state, t, self._inputs(), self.config.cues)
         return {
-            "t": round(self.clock.now(), 3),
-            "wall": self.clock.wall().isoformat(timespec="seconds"),
+            "t": round(t, 3),
+            "wall": wall.isoformat(timespec="seconds"),
             "state": s.state,
-            "rate_bpm": s.rate_bpm,
-            "depth": s.depth,
-            "rel_depth": s.rel_depth,
-            "cue": None if cue is None else {"reason": cue.reason, "level": cue.level, "started": cue.started},
+            "rate_bpm": _rounded(s.rate_bpm, 2),
+            "depth": _rounded(s.depth, 4),
+            "rel_depth": _rounded(s.rel_depth, 3),
+            "cue": None
+            if cue is None
+            else {
+                "reason": cue.reason,
+                "level": cue.level,
+                "started": round(cue.started, 3),
+                "seconds": round(t - cue.started, 1),
+                "bpm": round(cue.pacer.bpm, 2),
+            },
+            "session": None
+            if active is None
+            else {
+                "pattern": active.name,
+                "scheduled": None if active.scheduled is None else active.scheduled.isoformat(timespec="minutes"),
+                "started": round(active.started, 3),
+                "seconds": round(t - active.started, 1),
+                "minutes": None if active.session.duration is None else round(active.session.duration / 60.0, 2),
+                "adherence": adherence.summary(active.adherence),
+            },
+            "nudges": {
+                "allowed": blocked is None,
+                "blocked": blocked,
+                "snoozed_until": wall_at(state.snoozed_until if (state.snoozed_until or 0.0) > t else None),
+                "paused_until": None if self.paused_until is None else self.paused_until.isoformat(timespec="minutes"),
+                "today": self.cues_today,
+            },
+            "ambient": self.config.ambient.mode,
+            "config": {"source": self.source, "loaded": self.config_loaded, "errors": list(self.config_errors)},
+            "recent_events": list(self.recent),
         }
 
     def status_line(self) -> str:
         s = self.detector.status
         rate = f"{s.rate_bpm:4.1f}/min" if s.rate_bpm else "  --/min"
         depth = f"{100 * s.rel_depth:3.0f}%" if s.rel_depth else " --"
-        cue = f"  cue: {self.cue_state.cue.reason}" if self.cue_state.cue else ""
-        return f"{s.state:<11} rate {rate}  depth {depth}{cue}"
+        if self.session is not None:
+            extra = f"  session: {self.session.name or 'paced'}"
+        elif self.cue_state.cue is not None:
+            extra = f"  cue: {self.cue_state.cue.reason} (level {self.cue_state.cue.level})"
+        elif self.paused_until is not None:
+            extra = f"  paused until {self.paused_until:%a %H:%M}"
+        elif self.cue_state.snoozed_until is not None:
+            extra = "  snoozed"
+        else:
+            extra = ""
+        return f"{s.state:<11} rate {rate}  depth {depth}{extra}"
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)

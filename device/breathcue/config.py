@@ -250,6 +250,15 @@ class DetectorConfig:
     shallow_seconds: float = opt(30.0, min=5.0, max=600.0)
     rapid_bpm: float = opt(20.0, min=8.0, max=60.0)
     rapid_seconds: float = opt(60.0, min=5.0, max=600.0)
+    polarity: str = opt("auto", choices=("auto", "normal", "inverted"))
+    max_hold_seconds: float = opt(60.0, min=10.0, max=600.0)
+
+    def __post_init__(self) -> None:
+        if self.max_hold_seconds <= self.hold_seconds:
+            raise ConfigError(
+                "",
+                [f"detector.max_hold_seconds = {self.max_hold_seconds:g}: expected more than detector.hold_seconds ({self.hold_seconds:g})"],
+            )
 
 
 @dataclass(frozen=True)
@@ -263,6 +272,7 @@ class CuesConfig:
     rapid_cue_seconds: float = opt(180.0, min=10.0, max=180.0)
     snooze_minutes: float = opt(30.0, min=1.0, max=720.0)
     check_strap: bool = opt(True)
+    colour: str = opt("#ff8c1a", check=check_colour)
 
 
 @dataclass(frozen=True)
@@ -272,15 +282,6 @@ class AmbientConfig:
     brightness: float = opt(0.35, min=0.0, max=1.0)
 
 
-    polarity: str = opt("auto", choices=("auto", "normal", "inverted"))
-    max_hold_seconds: float = opt(60.0, min=10.0, max=600.0)
-
-    def __post_init__(self) -> None:
-        if self.max_hold_seconds <= self.hold_seconds:
-            raise ConfigError(
-                "",
-                [f"detector.max_hold_seconds = {self.max_hold_seconds:g}: expected more than detector.hold_seconds ({self.hold_seconds:g})"],
-            )
 @dataclass(frozen=True)
 class ButtonConfig:
     enabled: bool = opt(False)
@@ -322,7 +323,11 @@ class SessionConfig:
 
 
 def session_errors(config: "Config") -> list[str]:
-    """Checks across the keys of each [[session]]: when it runs, and how it ramps."""
+    """Checks across the keys of each [[session]]: when it runs, its pattern, and how it ramps."""
+    from .core.pacing import pattern_names
+    from .core.relaxation import NAME as RELAXATION
+
+    known = pattern_names(config) + [RELAXATION]
     errors = []
     for i, s in enumerate(config.session):
         where = f"session[{i}]"
@@ -330,8 +335,12 @@ def session_errors(config: "Config") -> list[str]:
             errors.append(f'{where}: expected either at = "HH:MM" or every = "90m", not {"both" if s.at else "neither"}')
         elif s.every and (every_minutes(s.every) or 0) <= s.minutes:
             errors.append(f"{where}.every = {_show(s.every)}: expected an interval longer than minutes = {s.minutes:g}")
+        if s.pattern not in known:
+            errors.append(f"{where}.pattern = {_show(s.pattern)}: expected one of {', '.join(known)}")
         if (s.ramp_from == 0) != (s.ramp_to == 0):
             errors.append(f"{where}: expected ramp_from and ramp_to together (both 0 for no ramp)")
+        elif s.ramp_from and (s.ramp_minutes <= 0 or s.pattern == RELAXATION):
+            errors.append(f"{where}.ramp_minutes = {s.ramp_minutes:g}: expected more than 0 with a ramp, on a breathing pattern")
         if s.ramp_minutes > s.minutes:
             errors.append(f"{where}.ramp_minutes = {s.ramp_minutes:g}: expected at most minutes = {s.minutes:g}")
     return errors

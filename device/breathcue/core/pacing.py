@@ -231,6 +231,16 @@ class PacedSession:
         end = start + period
         return end if start <= 0.0 or end - t <= t - start else start
 
+    def cycles(self, t: float) -> float:
+        """Breath cycles begun ``t`` seconds into the session, with the share of the current one."""
+        t = max(0.0, t)
+        cycle, start, period = self._cycle_at(t)
+        return cycle + (t - start) / period
+
+    def period(self, t: float) -> float:
+        """The length of the breath cycle running ``t`` seconds into the session."""
+        return self._cycle_at(max(0.0, t))[2]
+
     def guide(self, t: float) -> Guide:
         """The guide ``t`` seconds after the session started."""
         t = max(0.0, t if self.duration is None else min(t, self.duration))
