@@ -189,6 +189,78 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return doctor.main(args.config, args.state_dir, sys.stdout)
 
 
+# --- analyze, calibrate ---------------------------------------------------------------
+
+
+def _add_analyze(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("analyze", help="run the breath detector over a recording")
+    _add_common(p)
+    p.add_argument("file", type=Path, help="a recording: CSV, whitespace text, WAV, NPY or breathcue's own")
+    p.add_argument("--rate", type=float, help="samples per second (default: from the file)")
+    p.add_argument("--column", help="the signal column: a header name or a 1-based number")
+    p.add_argument("--format", choices=("jsonl", "table", "summary"), default="table", help="output (default table)")
+    p.add_argument("--plot", type=Path, metavar="OUT.png", help="also draw the signal and what was found (extra 'plot')")
+    p.add_argument("--hold-seconds", type=float, help="seconds without breathing movement that make a hold")
+    p.add_argument("--baseline", type=Path, help="a baseline file from `breathcue calibrate` (default: start cold)")
+    p.set_defaults(func=cmd_analyze)
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from . import analyze
+    from .hw.replay import RecordingError
+    from .plot import PlotUnavailable
+
+    config = load_config(args)
+    column = int(args.column) if args.column and args.column.isdigit() else args.column
+    try:
+        baseline = analyze.load_baseline(args.baseline) if args.baseline else None
+        analyze.run_analyze(
+            args.file, rate=args.rate, column=column, fmt=args.format, plot_to=args.plot,
+            detector=analyze.with_hold_seconds(config, args.hold_seconds), baseline=baseline,
+            out=sys.stdout, err=sys.stderr,
+        )
+    except (RecordingError, ValueError, PlotUnavailable) as exc:
+        raise UsageError(str(exc)) from None
+    except BrokenPipeError:  # the reader (head, less) has had enough
+        sys.stdout = open(os.devnull, "w")
+    return EXIT_OK
+
+
+def _add_calibrate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("calibrate", help="record calm breathing and save it as your baseline")
+    _add_common(p)
+    p.add_argument("--seconds", type=float, default=60.0, help="how long to record (default 60)")
+    p.add_argument("--sim", action="store_true", help="use the simulated breather even on a Pi")
+    p.add_argument("--clock", choices=("real", "virtual"), default="real", help="virtual runs as fast as possible")
+    p.add_argument("--seed", type=int, default=0, help="seed of the simulated breather")
+    p.set_defaults(func=cmd_calibrate)
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from . import analyze
+    from .hw import select
+
+    if not 20 <= args.seconds <= 600:
+        raise UsageError(f"--seconds {args.seconds:g}: expected 20 to 600 seconds of calm breathing")
+    config = load_config(args)
+    args.start = None
+    clock = make_clock(args, config)
+    parts = select.build(config, force_sim=args.sim, seed=args.seed)
+    print(f"Breathe calmly for {args.seconds:g} s...", file=sys.stderr)
+    try:
+        baseline, info = analyze.calibrate(parts.sensor, clock, config.detector, args.seconds)
+    except analyze.CalibrationError as exc:
+        print(f"breathcue: calibration failed: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    finally:
+        parts.close()
+    path = analyze.baseline_path(configmod.state_dir(args.state_dir))
+    analyze.save_baseline(baseline, path, info)
+    print(f"depth {baseline.depth:.4g}  rate {baseline.rate_bpm:.1f} breaths/min  polarity {baseline.polarity}  ({info['breaths']} breaths)")
+    print(f"saved to {path}")
+    return EXIT_OK
+
+
 # --- entry point --------------------------------------------------------------------
 
 
@@ -197,7 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="breathcue", description="A desk light that paces your breathing and nudges you to breathe."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_run, _add_config, _add_doctor):
+    for add in (_add_run, _add_config, _add_doctor, _add_analyze, _add_calibrate):
         add(sub)
     return parser
 

@@ -33,6 +33,7 @@ BREATH_HZ = 0.25  # where the filters' delay is measured and compensated
 # Segmentation.
 TURN_SHARE = 0.3  # a turning point needs a swing back of this share of the typical depth
 MIN_HALF_SECONDS = 0.4  # the shortest inhale or exhale
+MIN_BREATH_SHARE = 0.3  # a breath shallower than this share of the typical swing is a wobble
 DEPTH_SWINGS = 6  # the typical depth is the median of this many recent swings
 RATE_INTERVALS = 5  # the rate is the median of this many recent breath intervals
 MAX_INTERVAL_SECONDS = 30.0  # a longer gap between breaths is no breathing interval
@@ -243,6 +244,21 @@ class BreathDetector:
             self._set_state(t)
         return events
 
+    def finish(self, t: float) -> list[Event]:
+        """The recording ended at ``t``: report breaths still held back, and a last one cut off mid-exhale."""
+        events: list[Event] = []
+        if self._lost is not None or self._artifact_start is not None or not self._started:
+            return events
+        if self._sign is None:
+            self._settle_polarity(t, events)
+        turns = self._turns
+        if self._hold_start is None and len(turns) >= 2 and turns[-1].high == (self._sign > 0):
+            onset, peak = turns[-2], turns[-1]
+            end = Turn(not peak.high, self._ext_t - self._fast_delay, self._ext_value)
+            if abs(peak.value - end.value) >= 0.5 * abs(peak.value - onset.value):
+                self._breath_from([onset, peak, end], t, events)
+        return events
+
     # --- starting, and the depth before any breath --------------------------
 
     def _restart(self, t: float, value: float, events: list[Event]) -> None:
@@ -264,6 +280,7 @@ class BreathDetector:
     def _reset_segments(self, t: float) -> None:
         """Forget turning points: after a start, a lost signal or an artefact no breath spans the gap."""
         self._epoch = t
+        self._epoch_value = self._y
         self._rising = True
         self._ext_value = self._y
         self._ext_t = t
@@ -280,7 +297,12 @@ class BreathDetector:
     def _turn(self, turn: Turn, now: float, events: list[Event]) -> None:
         self._up = self._down = 0.0
         turns = self._turns
-        if turns and turns[-1].t + self._fast_delay > self._epoch:  # the epoch is where tracking began, no extreme
+        if not turns:
+            if turn.t + self._fast_delay > self._epoch:  # where tracking began stands for the other extreme,
+                turns.append(Turn(not turn.high, self._epoch - self._fast_delay, self._epoch_value))
+                if self._sign is None:  # so a first breath already under way is not lost
+                    self._held_turns.append(turns[0])
+        elif turns[-1].t + self._fast_delay > self._epoch:  # the epoch is no measured extreme: no depth from it
             last = turns[-1]
             swing = abs(turn.value - last.value)
             if turn.t - last.t < MIN_HALF_SECONDS:
@@ -342,6 +364,8 @@ class BreathDetector:
         if peak.high != (sign > 0):
             return  # these three turns make an exhale-inhale, not a breath
         depth = sign * (peak.value - 0.5 * (onset.value + end.value))
+        if self._typical is not None and depth < MIN_BREATH_SHARE * self._typical:
+            return  # a ripple on a pause, not a breath
         if self._last_peak_t is not None and peak.t - self._last_peak_t <= MAX_INTERVAL_SECONDS:
             self._intervals.append(peak.t - self._last_peak_t)
             self._rate = 60.0 / _median(list(self._intervals))

@@ -1,0 +1,320 @@
+"""`breathcue analyze` and `breathcue calibrate`: the streaming detector over a recording or the strap.
+
+``analyze`` feeds a recording through the very BreathDetector the daemon
+runs, sample by sample, so what it reports is what the device would have
+done live.  ``calibrate`` records calm breathing from the sensor and keeps
+its depth, rate and polarity as the personal baseline in the state dir.
+Both are the standard library only: they run on the Pi Zero.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Callable, Iterable
+
+from .clock import Clock
+from .config import Config, DetectorConfig, parse, to_dict
+from .core.detector import MAX_INTERVAL_SECONDS, Baseline, BreathDetector
+from .core.types import Event, Sample
+from .hw.ports import Sensor
+from .hw.replay import MISSING, Recording, load_recording, resample
+
+MAX_DIRECT_HZ = 50.0  # a recording at or below this rate is analysed at its own rate...
+ANALYSIS_HZ = 25.0  # ...a faster one is resampled to this, the daemon's rate
+BASELINE_FILE = "baseline.json"
+CALIBRATION_MIN_BREATHS = 5
+CALIBRATION_MAX_BAD_SHARE = 0.2  # calibration fails when more of the time than this is lost or artefact
+PERIODS = ("hold", "shallow", "rapid", "artifact")  # states that have *_start and *_end events
+
+
+class CalibrationError(Exception):
+    """The strap signal could not give a baseline; the message says why and what to try."""
+
+
+@dataclass
+class Analysis:
+    """Everything ``analyze`` found: the events in order of ``t``, the summary, and the samples it ran on."""
+
+    events: list[Event]
+    summary: dict[str, Any]
+    values: list[float]
+    rate_hz: float
+
+
+def analysis_rate(file_rate_hz: float) -> float:
+    """The rate the detector runs at: the file's own when slow enough, else the daemon's."""
+    return file_rate_hz if file_rate_hz <= MAX_DIRECT_HZ else ANALYSIS_HZ
+
+
+def samples(recording: Recording, rate_hz: float) -> Iterable[Sample]:
+    """The recording as Samples at ``rate_hz``; a missing value becomes a faulted Sample."""
+    same = rate_hz == recording.rate_hz
+    values = recording.values if same else resample(recording.values, recording.rate_hz, rate_hz)
+    faults = recording.faults
+    ratio = recording.rate_hz / rate_hz
+    for i, value in enumerate(values):
+        t = i / rate_hz
+        if value != value:
+            yield Sample(t, None, faults.get(i if same else round(i * ratio), MISSING))
+        else:
+            yield Sample(t, value)
+
+
+def analyze(
+    recording: Recording,
+    config: DetectorConfig,
+    baseline: Baseline | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> Analysis:
+    """Run the streaming detector over a whole recording."""
+    rate = analysis_rate(recording.rate_hz)
+    detector = BreathDetector(config, rate, baseline)
+    events: list[Event] = []
+    values: list[float] = []
+    t = 0.0
+    total = recording.seconds
+    step = max(1, int(rate * 10))  # progress every 10 s of signal
+    for n, sample in enumerate(samples(recording, rate)):
+        t = sample.t
+        values.append(math.nan if sample.value is None else sample.value)
+        events.extend(detector.update(sample))
+        if progress is not None and n % step == 0:
+            progress(min(1.0, t / total))
+    events.extend(detector.finish(t))
+    if progress is not None:
+        progress(1.0)
+    duration = len(values) / rate
+    return Analysis(events, summarize(events, duration, detector), values, rate)
+
+
+def summarize(events: list[Event], duration: float, detector: BreathDetector) -> dict[str, Any]:
+    """The last line of ``--format jsonl``: counts, the mean rate, and time spent in each state."""
+    breaths = [e for e in events if e.name == "breath"]
+    peaks = [e.get("peak") for e in breaths]
+    gaps = [(e.get("start"), e.get("end")) for e in events if e.name == "hold_end"]
+    intervals = [  # breathing intervals: none across a hold
+        b - a for a, b in zip(peaks, peaks[1:]) if b - a <= MAX_INTERVAL_SECONDS and not any(a < end and start < b for start, end in gaps)
+    ]
+    seconds = {name: 0.0 for name in PERIODS}
+    longest_hold = 0.0
+    open_since: dict[str, float] = {}
+    for e in events:
+        kind, _, edge = e.name.rpartition("_")
+        if kind in PERIODS and edge == "start":
+            open_since[kind] = e.get("start")
+        elif kind in PERIODS and edge == "end" and kind in open_since:
+            start = open_since.pop(kind)
+            end = e.get("end", e.t)
+            seconds[kind] += end - start
+            if kind == "hold":
+                longest_hold = max(longest_hold, end - start)
+    for kind, start in open_since.items():  # still going when the recording ended
+        seconds[kind] += duration - start
+        if kind == "hold":
+            longest_hold = max(longest_hold, duration - start)
+    lost = 0.0
+    lost_since = None
+    for e in events:
+        if e.name == "signal_lost" and lost_since is None:
+            lost_since = e.get("start")
+        elif e.name == "signal_ok" and lost_since is not None:
+            lost += e.t - lost_since
+            lost_since = None
+    if lost_since is not None:
+        lost += duration - lost_since
+    baseline = detector.baseline
+    summary: dict[str, Any] = {
+        "event": "summary",
+        "duration": duration,
+        "breaths": len(breaths),
+        "mean_rate_bpm": 60.0 / statistics.fmean(intervals) if intervals else None,
+        "mean_depth": statistics.fmean(e.get("depth") for e in breaths) if breaths else None,
+        "holds": sum(1 for e in events if e.name == "hold_start"),
+        "longest_hold": longest_hold,
+        "hold_seconds": seconds["hold"],
+        "shallow_seconds": seconds["shallow"],
+        "rapid_seconds": seconds["rapid"],
+        "artifact_seconds": seconds["artifact"],
+        "signal_lost_seconds": lost,
+        "polarity": detector.polarity,
+        "baseline_depth": baseline.depth if baseline else None,
+        "baseline_rate_bpm": baseline.rate_bpm if baseline else None,
+    }
+    return {k: round(v, 3) if isinstance(v, float) else v for k, v in summary.items()}
+
+
+# --- output -----------------------------------------------------------------------
+
+
+def write_jsonl(analysis: Analysis, out: IO[str]) -> None:
+    for e in analysis.events:
+        out.write(json.dumps(e.to_json_dict()) + "\n")
+    out.write(json.dumps(analysis.summary) + "\n")
+
+
+def write_table(analysis: Analysis, out: IO[str]) -> None:
+    """One line per event, for reading: time, event and its fields."""
+    out.write(f"{'t (s)':>9}  {'event':<15} details\n")
+    for e in analysis.events:
+        d = e.to_json_dict()
+        del d["event"], d["t"]
+        details = "  ".join(f"{k}={_show(v)}" for k, v in d.items())
+        out.write(f"{e.t:9.2f}  {e.name:<15} {details}\n")
+    write_summary(analysis, out)
+
+
+def write_summary(analysis: Analysis, out: IO[str]) -> None:
+    for key, value in analysis.summary.items():
+        if key != "event":
+            out.write(f"{key:<20} {_show(value)}\n")
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) >= 1000 or abs(value) < 0.01 and value else f"{value:.2f}"
+    return str(value)
+
+
+class Progress:
+    """A one-line progress bar on a terminal's stderr."""
+
+    def __init__(self, out: IO[str], label: str) -> None:
+        self.out = out
+        self.label = label
+
+    def __call__(self, share: float) -> None:
+        filled = int(30 * share)
+        self.out.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {100 * share:3.0f}%")
+        if share >= 1.0:
+            self.out.write("\n")
+        self.out.flush()
+
+
+# --- baseline --------------------------------------------------------------------------
+
+
+def baseline_path(state_dir: Path) -> Path:
+    return state_dir / BASELINE_FILE
+
+
+def save_baseline(baseline: Baseline, path: Path, extra: dict[str, Any] | None = None) -> None:
+    """Write the baseline as JSON, atomically (write a temporary file, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {**dataclasses.asdict(baseline), **(extra or {})}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def load_baseline(path: Path) -> Baseline:
+    """Read a baseline written by ``breathcue calibrate``; a bad file is a ValueError naming the problem."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read the baseline: {exc.strerror or exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: not a baseline file (invalid JSON: {exc.msg})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: not a baseline file (expected a JSON object)")
+    depth, rate, polarity = data.get("depth"), data.get("rate_bpm"), data.get("polarity")
+    if not isinstance(depth, (int, float)) or isinstance(depth, bool) or not depth > 0:
+        raise ValueError(f"{path}: depth = {depth!r}: expected a positive number (run `breathcue calibrate`)")
+    if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 2 <= rate <= 60:
+        raise ValueError(f"{path}: rate_bpm = {rate!r}: expected a number of breaths a minute from 2 to 60")
+    if polarity not in (None, "normal", "inverted"):
+        raise ValueError(f"{path}: polarity = {polarity!r}: expected \"normal\", \"inverted\" or null")
+    return Baseline(float(depth), float(rate), polarity)
+
+
+def calibrate(sensor: Sensor, clock: Clock, config: DetectorConfig, seconds: float) -> tuple[Baseline, dict[str, Any]]:
+    """Record ``seconds`` of calm breathing and compute the baseline from the breaths found.
+
+    The detector starts cold (no baseline), so nothing from an older
+    calibration leaks in.  Raises CalibrationError when the signal is lost or
+    disturbed too much of the time, or too few breaths come through.
+    """
+    rate = sensor.rate_hz
+    detector = BreathDetector(config, rate)
+    events: list[Event] = []
+    bad = 0
+    n = 0
+    count = int(seconds * rate)
+    for n in range(count):
+        t = n / rate
+        clock.sleep_until(t)
+        sample = sensor.read(t)
+        if sample is None:
+            break
+        events.extend(detector.update(sample))
+        if detector.status.state in ("signal_lost", "artifact"):
+            bad += 1
+    read = n + 1 if count else 0
+    events.extend(detector.finish(read / rate))
+    breaths = [e for e in events if e.name == "breath"]
+    if read and bad / read > CALIBRATION_MAX_BAD_SHARE:
+        reasons = sorted({e.get("reason") for e in events if e.name == "signal_lost"} | ({"motion"} if any(e.name == "artifact_start" for e in events) else set()))
+        raise CalibrationError(
+            f"the strap signal was unusable {100 * bad / read:.0f}% of the time ({', '.join(reasons) or 'lost'}): "
+            "check the strap is on and plugged in, sit still, and try again"
+        )
+    if len(breaths) < CALIBRATION_MIN_BREATHS:
+        raise CalibrationError(
+            f"only {len(breaths)} breaths found in {read / rate:.0f} s (at least {CALIBRATION_MIN_BREATHS} needed): "
+            "breathe calmly and normally, make sure the strap is snug, or calibrate for longer (--seconds)"
+        )
+    if any(e.name == "hold_start" for e in events):
+        raise CalibrationError("a breath hold came up during calibration: breathe calmly and normally, and try again")
+    peaks = [e.get("peak") for e in breaths]
+    intervals = [b - a for a, b in zip(peaks, peaks[1:])]
+    baseline = Baseline(
+        depth=statistics.median(e.get("depth") for e in breaths),
+        rate_bpm=60.0 / statistics.median(intervals),
+        polarity=detector.polarity,
+    )
+    return baseline, {"breaths": len(breaths), "seconds": round(read / rate, 1)}
+
+
+def progress_for(out: IO[str], seconds: float, label: str) -> Progress | None:
+    """A progress bar for a long recording when ``out`` is a terminal."""
+    return Progress(out, label) if seconds >= 600 and out.isatty() else None
+
+
+# --- the commands' work (cli.py parses, these do) --------------------------------------
+
+
+def with_hold_seconds(config: Config, hold_seconds: float | None) -> DetectorConfig:
+    """The [detector] section with ``--hold-seconds`` applied, validated like the config file."""
+    if hold_seconds is None:
+        return config.detector
+    data = to_dict(config)
+    data["detector"]["hold_seconds"] = hold_seconds
+    return parse(data, "--hold-seconds").detector
+
+
+def run_analyze(
+    path: Path,
+    *,
+    rate: float | None,
+    column: int | str | None,
+    fmt: str,
+    plot_to: Path | None,
+    detector: DetectorConfig,
+    baseline: Baseline | None,
+    out: IO[str],
+    err: IO[str],
+) -> None:
+    """Load, analyse and report one recording; RecordingError and PlotUnavailable reach the caller."""
+    recording = load_recording(path, rate=rate, column=column)
+    result = analyze(recording, detector, baseline, progress_for(err, recording.seconds, f"analyzing {path.name}"))
+    {"jsonl": write_jsonl, "table": write_table, "summary": write_summary}[fmt](result, out)
+    if plot_to is not None:
+        from .plot import plot
+
+        plot(result, plot_to, f"{path.name}: {result.summary['breaths']} breaths, {result.summary['holds']} holds")

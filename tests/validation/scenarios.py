@@ -1,0 +1,70 @@
+"""Recordings made to look like the held-out belt set: one minute, two holds, cold start.
+
+Each scenario takes a stretch of a real recording, splices in a hold at full
+inspiration and one at end-expiration (12-19 s each, in either order), the
+first after 3-7 breaths, and trims to one minute.  Everything is drawn from
+a seeded generator, so a failing case can be replayed by its seed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from . import recordings
+from .splice import Plateau, Spliced, splice, typical_depth
+
+REFERENCE = Path(__file__).resolve().parents[1] / "data" / "det_reference.json"
+CLEAN = ("nk_resting_5min", "nk_eventrelated", "nk_resting_8min", "physio_belt", "respinpeace")
+
+
+def reference(name: str) -> dict[str, list[float]]:
+    """NeuroKit2's breath peaks and troughs of a whole recording (tests/data/det_reference.json)."""
+    return json.loads(REFERENCE.read_text())["recordings"][name]
+
+
+def random_plateau(rng: np.random.Generator, seconds: float) -> Plateau:
+    return Plateau(
+        seconds=seconds,
+        ripple_share=rng.uniform(0.02, 0.10),
+        ripple_hz=rng.uniform(0.85, 1.4),
+        relax_share=rng.uniform(0.0, 0.3),
+        relax_seconds=rng.uniform(2.0, 8.0),
+        drift_share=rng.uniform(0.0, 0.15),
+    )
+
+
+def heldout_like(name: str, rate_hz: float, seed: int, invert: bool = False, minute: float = 60.0) -> Spliced:
+    rng = np.random.default_rng(seed)
+    x = recordings.load(name, rate_hz)
+    ref = reference(name)
+    peaks, troughs = ref["peaks"], ref["troughs"]
+    depth = typical_depth(x, rate_hz, peaks, troughs)
+    seconds = [rng.uniform(12.0, 19.0), rng.uniform(12.0, 19.0)]
+    kinds = ["inhaled", "exhaled"] if rng.random() < 0.5 else ["exhaled", "inhaled"]
+    first = int(rng.integers(3, 8))
+    second = first + int(rng.integers(2, 6))
+    total = len(x) / rate_hz
+    t0 = rng.uniform(5.0, total - 80.0)
+    later = [p for p in peaks if p > t0]
+    span = max(minute - sum(seconds), later[second + 1] - t0)
+    i0, i1 = int(t0 * rate_hz), int((t0 + span) * rate_hz)
+    rec = Spliced(x[i0:i1] - x[i0], rate_hz, [p - t0 for p in peaks if t0 <= p < t0 + span])
+    local_troughs = [q - t0 for q in troughs if t0 <= q < t0 + span]
+    first_peak = next(k for k, p in enumerate(rec.peaks) if p > 1.0)  # a breath with a peak this early has no onset
+    where = []
+    for n, kind in zip((first, second), kinds):
+        p = rec.peaks[first_peak + n - 1]
+        if kind == "exhaled":
+            p = next(q for q in local_troughs if q > p)
+        where.append(p)
+    shift = 0.0
+    for t, kind, sec in zip(where, kinds, seconds):
+        before = len(rec.values)
+        rec = splice(rec, t + shift, kind, random_plateau(rng, sec), depth, rng)
+        shift += (len(rec.values) - before) / rate_hz
+    if invert:
+        rec.values = -rec.values
+    return rec
