@@ -31,6 +31,7 @@ DATA_RATES = {
     "ads1015": [128, 250, 490, 920, 1600, 2400, 3300, 3300],
 }
 BITS = {"ads1115": 16, "ads1015": 12}
+INTEGRATION_POINTS = 16
 
 Input = float | Callable[[float], float]
 
@@ -114,11 +115,18 @@ class ADS1115Emulator:
         return value(t) if callable(value) else value
 
     def _convert(self, config: int, t: float) -> None:
-        """Finish one conversion made with ``config``: the code, clipped at full scale, left-justified."""
+        """Finish one conversion made with ``config``: the code, clipped at full scale, left-justified.
+
+        The delta-sigma modulator integrates its input over the conversion
+        (a sinc response with zeros at multiples of the data rate): a
+        changing input is averaged over the conversion period.
+        """
         full_scale = FULL_SCALE[(config >> 9) & 0b111]
         bits = BITS[self.chip]
         top = 1 << (bits - 1)
-        level = self.volts_at((config >> 12) & 0b111, t) / full_scale * top
+        mux, period = (config >> 12) & 0b111, self._period(config)
+        volts = sum(self.volts_at(mux, t - period * (k + 0.5) / INTEGRATION_POINTS) for k in range(INTEGRATION_POINTS)) / INTEGRATION_POINTS
+        level = volts / full_scale * top
         if self.noise_lsb:
             level += self.rng.gauss(0.0, self.noise_lsb)
         code = max(-top, min(top - 1, round(level)))
