@@ -322,6 +322,84 @@ class SessionConfig:
     ramp_minutes: float = opt(0.0, min=0.0, max=120.0)
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine only (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_host(value: str) -> str | None:
+    return None if value and not any(c.isspace() for c in value) else "a host name or IP address"
+
+
+def check_topic(value: str) -> str | None:
+    if not value or value.startswith("/") or value.endswith("/") or any(c in value for c in "+#\0"):
+        return "an MQTT topic without +, # or a leading or trailing /"
+    return None
+
+
+def check_prom_file(value: str) -> str | None:
+    return None if value.endswith(".prom") and not value.endswith("/.prom") else 'a file name ending in ".prom" (node_exporter reads only those)'
+
+
+@dataclass(frozen=True)
+class HistoryConfig:
+    enabled: bool = opt(True)
+    keep_days: int = opt(365, min=1, max=36500)
+    flush_seconds: float = opt(10.0, min=1.0, max=60.0)
+
+
+WEB_TOKEN_MIN = 16
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    enabled: bool = opt(False)
+    host: str = opt("127.0.0.1", check=check_host)
+    port: int = opt(8787, min=1, max=65535)
+    token: str = opt("")
+
+    def __post_init__(self) -> None:
+        errors = []
+        if self.token and (len(self.token) < WEB_TOKEN_MIN or any(c.isspace() for c in self.token)):
+            # The value is a secret: the message never shows it.
+            errors.append(f"web.token: expected at least {WEB_TOKEN_MIN} characters without spaces")
+        if not self.token and not is_loopback(self.host):
+            errors.append(f"web.host = {_show(self.host)}: expected a loopback address (127.0.0.1, ::1, localhost) unless web.token is set")
+        if errors:
+            raise ConfigError("", errors)
+
+
+@dataclass(frozen=True)
+class MqttConfig:
+    enabled: bool = opt(False)
+    host: str = opt("localhost", check=check_host)
+    port: int = opt(1883, min=1, max=65535)
+    username: str = opt("")
+    password_file: str = opt("")
+    tls: bool = opt(False)
+    ca_file: str = opt("")
+    topic_prefix: str = opt("breathcue", check=check_topic)
+    discovery_prefix: str = opt("homeassistant", check=check_topic)
+    node_id: str = opt("", check=_optional(lambda v: None if re.fullmatch(r"[A-Za-z0-9_-]+", v) else "letters, digits, _ and - only"))
+
+    def __post_init__(self) -> None:
+        if self.password_file and not self.username:
+            raise ConfigError("", ["mqtt.username: expected a user name with mqtt.password_file"])
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    textfile: str = opt("", check=_optional(check_prom_file))
+    interval_seconds: float = opt(15.0, min=1.0, max=3600.0)
+
+
 def session_errors(config: "Config") -> list[str]:
     """Checks across the keys of each [[session]]: when it runs, its pattern, and how it ramps."""
     from .core.pacing import pattern_names
@@ -359,6 +437,10 @@ class Config:
     session: tuple[SessionConfig, ...] = field(default=())
     pacing: PacingConfig = section(PacingConfig)
     patterns: dict[str, PatternConfig] = field(default_factory=lambda: types.MappingProxyType({}))
+    history: HistoryConfig = section(HistoryConfig)
+    web: WebConfig = section(WebConfig)
+    mqtt: MqttConfig = section(MqttConfig)
+    metrics: MetricsConfig = section(MetricsConfig)
 
     def __post_init__(self) -> None:
         errors = session_errors(self)
