@@ -31,7 +31,9 @@ FAST_CUTOFF_HZ = 0.8  # breathing band: up to ~40 breaths a minute
 SLOW_CUTOFF_HZ = 0.55  # with the fast stage, 4th order: the cardiac ripple is cut ~20 dB at 0.9 Hz
 BREATH_HZ = 0.25  # where the filters' delay is measured and compensated
 # Segmentation.
-TURN_SHARE = 0.3  # a turning point needs a swing back of this share of the typical depth
+TURN_SHARE = 0.3  # a turning point needs a swing back of this share of the typical depth...
+QUICK_TURN_SHARE = 0.12  # ...or only this much after a full half-breath...
+FULL_SWING_SHARE = 0.7  # ...of this share of the depth, so a breath is reported within a second of its end
 MIN_HALF_SECONDS = 0.4  # the shortest inhale or exhale
 MIN_BREATH_SHARE = 0.3  # a breath shallower than this share of the typical swing is a wobble
 DEPTH_SWINGS = 6  # the typical depth is the median of this many recent swings
@@ -189,6 +191,8 @@ class BreathDetector:
         if typical is None:
             typical = recent if recent > 0.0 else 1e-12
         turn_at = TURN_SHARE * (recent if recent < typical else typical)  # a smaller breath still turns
+        quick_at = QUICK_TURN_SHARE * typical
+        full = FULL_SWING_SHARE * typical
 
         if self._lost is not None:  # a "hold" too long to be one: wait for real movement
             if move > RESUME_SHARE * typical:
@@ -223,25 +227,22 @@ class BreathDetector:
             self._still_since = None
 
         # Segmentation: track the running extreme; confirm it on a swing back.
+        ext = self._ext_value
         if self._rising:
-            if y > self._ext_value:
+            if y > ext:
                 self._ext_value = y
                 self._ext_t = t
-            elif self._ext_value - y > turn_at and not still:
-                self._turn(Turn(True, self._ext_t - self._fast_delay, self._ext_value, self._up), t, events)
+            elif not still and (ext - y > turn_at or (ext - y > quick_at and ext - self._from_value > full)):
+                self._turn(Turn(True, self._ext_t - self._fast_delay, ext, self._up), t, events)
                 self._rising = False
-                self._ext_value = y
-                self._ext_t = t
-        elif y < self._ext_value:
+                self._from_value, self._ext_value, self._ext_t = ext, y, t
+        elif y < ext:
             self._ext_value = y
             self._ext_t = t
-        elif y - self._ext_value > turn_at and not still:
-            self._turn(Turn(False, self._ext_t - self._fast_delay, self._ext_value, -self._down), t, events)
+        elif not still and (y - ext > turn_at or (y - ext > quick_at and self._from_value - ext > full)):
+            self._turn(Turn(False, self._ext_t - self._fast_delay, ext, -self._down), t, events)
             self._rising = True
-            self._ext_value = y
-            self._ext_t = t
-        if self._shallow_start is None and self._rapid_start is None and self.status.state == "starting" and self._breaths:
-            self._set_state(t)
+            self._from_value, self._ext_value, self._ext_t = ext, y, t
         return events
 
     def finish(self, t: float) -> list[Event]:
@@ -280,7 +281,7 @@ class BreathDetector:
     def _reset_segments(self, t: float) -> None:
         """Forget turning points: after a start, a lost signal or an artefact no breath spans the gap."""
         self._epoch = t
-        self._epoch_value = self._y
+        self._epoch_value = self._from_value = self._y
         self._rising = True
         self._ext_value = self._y
         self._ext_t = t
@@ -450,11 +451,18 @@ class BreathDetector:
 
     def _begin_hold(self, start: float, t: float, events: list[Event]) -> None:
         self._hold_start = start
+        # The extreme of a held chest is where it stopped, not a ripple on the plateau.
+        turns = self._turns
+        if turns and turns[-1].t > start:
+            last = turns[-1]
+            turns[-1] = Turn(last.high, start, last.value, last.slope)
+            if self._held_turns and self._held_turns[-1] is last:
+                self._held_turns[-1] = turns[-1]
+        if self._ext_t - self._fast_delay > start:
+            self._ext_t = start + self._fast_delay
         events.append(Event("hold_start", t, {"start": start}))
         if self._sign is None:
             self._settle_polarity(t, events)
-        if self._ext_t - self._fast_delay > start:
-            self._ext_t = start + self._fast_delay  # the extreme of a held chest is where it stopped
         self._set_state(t)
 
     def _end_hold(self, t: float, events: list[Event]) -> None:
