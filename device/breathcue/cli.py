@@ -9,21 +9,27 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import logging
 import os
 import signal
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 from zoneinfo import ZoneInfo
 
 from . import config as configmod
 from .clock import Clock, MonotonicClock, VirtualClock
 
+if TYPE_CHECKING:
+    from .app import Daemon, Sink
+
 log = logging.getLogger("breathcue")
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+EXIT_NOT_RUNNING = 3  # `breathcue status`: as `systemctl status` says of a stopped unit
+
 
 
 # --- shared options -----------------------------------------------------------
@@ -101,6 +107,32 @@ def stop_on_signals(stop: Callable[[], None]) -> Iterator[None]:
             signal.signal(s, handler)
 
 
+@contextlib.contextmanager
+def reload_on_hangup(submit: Callable[..., None]) -> Iterator[None]:
+    """SIGHUP (``systemctl reload breathcue``) asks the loop to reload the config."""
+    previous = signal.signal(signal.SIGHUP, lambda *_: submit("reload"))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+
+
+def extra_sinks(config: configmod.Config, state_dir: Path | None, daemon: "Daemon") -> list["Sink"]:
+    """The outputs of `run` and `simulate` beyond --events-out/--frames-out: add new ones here.
+
+    With a state dir, the status file that `breathcue status` reads.
+    """
+    from .status import StatusFile
+
+    if state_dir is None:
+        return []
+    try:
+        return [StatusFile(state_dir)]
+    except OSError as exc:
+        log.error("no status file: cannot use the state dir %s: %s", state_dir, exc.strerror or exc)
+        return []
+
+
 # --- run ----------------------------------------------------------------------
 
 
@@ -115,16 +147,28 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     from .app import Daemon
     from .hw import select
+    from .hw.button import open_button
+    from .notify import Notifier
 
-    config = load_config(args)
+    config, source = configmod.load(args.config)
+    log.debug("config from %s", source)
     clock = make_clock(args, config)
+    # A virtual-clock run is a simulation: it keeps out of the live status unless told where to write.
+    state = configmod.state_dir(args.state_dir) if args.clock == "real" or args.state_dir else None
     parts = select.build(config, force_sim=args.sim, seed=args.seed)
     with output_sinks(args) as sinks:
-        daemon = Daemon(config, clock, parts.sensor, parts.ring, sinks, args.seconds)
-        with stop_on_signals(daemon.stop):
+        daemon = Daemon(
+            config, clock, parts.sensor, parts.ring, sinks, args.seconds,
+            notifier=Notifier.from_env(), reload=lambda: configmod.load(args.config), source=source,
+        )
+        daemon.sinks.extend(extra_sinks(config, state, daemon))
+        button = None if parts.simulated else open_button(config.button, lambda press: daemon.submit("button", press=press))
+        with stop_on_signals(daemon.stop), reload_on_hangup(daemon.submit):
             try:
                 return daemon.run()
             finally:
+                if button is not None:
+                    button.close()
                 parts.close()
 
 
@@ -172,6 +216,74 @@ def cmd_config_show(args: argparse.Namespace) -> int:
     sys.stdout.write(f"# effective configuration, from {source}\n")
     sys.stdout.write(configmod.to_toml(cfg))
     return EXIT_OK
+
+
+# --- simulate -------------------------------------------------------------------
+
+
+def _add_simulate(sub: argparse._SubParsersAction) -> None:
+    from .simulate import DEFAULT_FPS
+
+    p = sub.add_parser("simulate", help="run the whole daemon on a simulated breather, as fast as possible")
+    _add_common(p)
+    p.add_argument("--scenario", default="calm", help="what the simulated person does (docs/cli.md lists them)")
+    p.add_argument("--hours", type=float, default=8.0, help="simulated hours (default 8)")
+    p.add_argument("--start", help="wall-clock start, ISO 8601 in the configured timezone (default: now)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the simulated breather")
+    p.add_argument("--events-out", type=Path, help="write events as JSON Lines to this file")
+    p.add_argument("--fps", type=float, default=DEFAULT_FPS, help=f"frames drawn per simulated second (default {DEFAULT_FPS:g})")
+    p.set_defaults(func=cmd_simulate, clock="virtual")
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from .simulate import breather, simulate
+
+    if not 0 < args.hours <= 24 * 31:
+        raise UsageError(f"--hours {args.hours:g}: expected more than 0 and at most a month (744)")
+    if not 0.1 <= args.fps <= 120:
+        raise UsageError(f"--fps {args.fps:g}: expected 0.1 to 120")
+    config = load_config(args)
+    try:
+        sensor = breather(args.scenario, args.seed, config.sensor.sample_rate_hz)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    clock = make_clock(args, config)
+    if not args.verbose:
+        logging.getLogger("breathcue.app").setLevel(logging.WARNING)  # the summary says it all
+    with output_sinks(args) as sinks:
+        summary = simulate(
+            config, clock, sensor, 3600.0 * args.hours, sinks,
+            more_sinks=lambda daemon: extra_sinks(config, args.state_dir, daemon), fps=args.fps,
+        )
+    print(f"scenario {args.scenario}, seed {args.seed}")
+    print(summary.text())
+    return EXIT_OK
+
+
+# --- status ---------------------------------------------------------------------
+
+
+def _add_status(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("status", help="what the running daemon is doing")
+    _add_common(p)
+    p.add_argument("--json", action="store_true", help="print the status file as it is (docs/formats.md)")
+    p.set_defaults(func=cmd_status)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Exit 0 when a daemon is running and current, 3 when it is stopped or silent, 1 without a status."""
+    from . import status
+
+    try:
+        current = status.read(configmod.state_dir(args.state_dir))
+    except status.StatusError as exc:
+        print(f"breathcue: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    if args.json:
+        print(json.dumps(current, indent=1, ensure_ascii=False))
+    else:
+        print(status.describe(current))
+    return EXIT_OK if status.is_current(current) else EXIT_NOT_RUNNING
 
 
 # --- doctor ----------------------------------------------------------------------
@@ -269,18 +381,21 @@ def build_parser() -> argparse.ArgumentParser:
         prog="breathcue", description="A desk light that paces your breathing and nudges you to breathe."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_run, _add_config, _add_doctor, _add_analyze, _add_calibrate):
+    for add in (_add_run, _add_simulate, _add_status, _add_config, _add_doctor, _add_analyze, _add_calibrate):
         add(sub)
     return parser
 
 
 def setup_logging(verbosity: int) -> None:
+    from .notify import JournalFormatter, journal_stderr
+
     level = logging.WARNING - 10 * min(verbosity + 1, 2)  # INFO by default, DEBUG with -v
-    if os.environ.get("JOURNAL_STREAM"):
-        fmt = "%(message)s"  # journald adds its own timestamps
+    handler = logging.StreamHandler(sys.stderr)
+    if journal_stderr():  # under systemd: journald's priority prefixes, no timestamps of our own
+        handler.setFormatter(JournalFormatter())
     else:
-        fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-    logging.basicConfig(level=level, format=fmt, stream=sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,143 @@
+"""`breathcue simulate`: the whole daemon on a virtual clock, as fast as the machine allows.
+
+A simulated breather plays a scenario, the real detector, cue policy and
+schedule run on it, and a ring that only counts frames stands in for the
+LEDs.  Nobody watches that ring, so it is drawn at a few frames a second
+(``--fps``) instead of 60: an 8-hour day is 720,000 samples but only
+57,600 frames at 2 fps.  Cues, sessions and every event are the same as at
+60 fps, because they are decided on samples; only the commands of the
+button or the web, which are read once a frame, wait longer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Callable, Sequence
+
+from .app import Daemon, Sink
+from .clock import VirtualClock
+from .config import Config
+from .core.types import Event, RGBBytes
+from .hw.ports import Sensor
+from .hw.sim import SimulatedBreather
+
+DEFAULT_FPS = 2.0
+SCENARIOS = ("calm",)
+
+
+def breather(scenario: str, seed: int, rate_hz: float) -> Sensor:
+    """The simulated person of a scenario; ValueError names the scenarios there are."""
+    if scenario not in SCENARIOS:
+        raise ValueError(f"unknown scenario {scenario!r}: expected one of {', '.join(SCENARIOS)}")
+    return SimulatedBreather(seed=seed, rate_hz=rate_hz)
+
+
+class CountingRing:
+    """A ring that keeps only how many frames it was shown and the last one."""
+
+    def __init__(self, pixels: int) -> None:
+        self.pixels = pixels
+        self.frames = 0
+        self.last: tuple[RGBBytes, ...] = ()
+        self.status = ""
+
+    def show(self, rgb: Sequence[RGBBytes], t: float) -> None:
+        self.frames += 1
+        self.last = tuple(rgb)
+
+    def set_status(self, text: str) -> None:
+        self.status = text
+
+    def close(self) -> None:
+        self.last = ((0, 0, 0),) * self.pixels
+
+
+@dataclass
+class Tally(Sink):
+    """What a simulated day held, counted as it happens."""
+
+    events: Counter = field(default_factory=Counter)
+    nudges: Counter = field(default_factory=Counter)
+    skipped: Counter = field(default_factory=Counter)
+    states: Counter = field(default_factory=Counter)  # seconds in each detector state
+    longest_hold: float = 0.0
+    adherence: list[float] = field(default_factory=list)
+
+    def event(self, event: Event, wall: datetime) -> None:
+        self.events[event.name] += 1
+        if event.name == "cue_start":
+            self.nudges[event.get("reason")] += 1
+        elif event.name == "cue_skipped":
+            self.skipped[event.get("why")] += 1
+        elif event.name == "hold_end":
+            self.longest_hold = max(self.longest_hold, event.get("duration") or 0.0)
+        elif event.name == "session_end" and event.get("in_pace") is not None:
+            self.adherence.append(event.get("in_pace"))
+
+    def status(self, status: dict[str, Any]) -> None:
+        self.states[status["state"]] += 1  # statuses come once a second of clock time
+
+
+@dataclass(frozen=True)
+class Summary:
+    start: datetime
+    seconds: float
+    elapsed: float  # real seconds the simulation took
+    frames: int
+    tally: Tally
+
+    def text(self) -> str:
+        t = self.tally
+        lines = [f"simulated {_duration(self.seconds)} from {self.start:%a %Y-%m-%d %H:%M} in {self.elapsed:.1f} s"]
+        longest = f" (longest {t.longest_hold:.0f} s)" if t.events["hold_start"] else ""
+        lines.append(f"  breath holds  {t.events['hold_start']}{longest}")
+        by_reason = ", ".join(f"{r} {n}" for r, n in sorted(t.nudges.items()))
+        skipped = ", ".join(f"{w.replace('_', ' ')} {n}" for w, n in t.skipped.most_common())
+        lines.append(
+            f"  nudges        {sum(t.nudges.values())}"
+            + (f" ({by_reason})" if by_reason else "")
+            + (f"; not shown: {sum(t.skipped.values())} ({skipped})" if skipped else "")
+        )
+        pace = f" (in pace {100 * sum(t.adherence) / len(t.adherence):.0f} % on average)" if t.adherence else ""
+        lines.append(f"  sessions      {t.events['session_start']}{pace}")
+        lines.append(f"  snoozes       {t.events['snooze']}")
+        total = sum(t.states.values()) or 1
+        states = ", ".join(f"{s} {_duration(n)} ({100 * n / total:.0f} %)" for s, n in t.states.most_common())
+        lines.append(f"  time          {states}")
+        return "\n".join(lines)
+
+
+def _duration(seconds: float) -> str:
+    h, rest = divmod(round(seconds), 3600)
+    m, s = divmod(rest, 60)
+    if h:
+        return f"{h} h {m:02d} min"
+    return f"{m} min {s:02d} s" if m else f"{s} s"
+
+
+def simulate(
+    config: Config,
+    clock: VirtualClock,
+    sensor: Sensor,
+    seconds: float,
+    sinks: Sequence[Sink] = (),
+    more_sinks: Callable[[Daemon], list[Sink]] = lambda daemon: [],
+    fps: float = DEFAULT_FPS,
+) -> Summary:
+    """Run the daemon for ``seconds`` of virtual time; what happened, counted."""
+    config = replace(config, ring=replace(config.ring, fps=fps))
+    ring = CountingRing(config.ring.pixels)
+    tally = Tally()
+    daemon = Daemon(config, clock, sensor, ring, [tally, *sinks], seconds)
+    daemon.sinks.extend(more_sinks(daemon))
+    start = clock.wall()
+    began = time.perf_counter()
+    try:
+        daemon.run()
+    finally:
+        ring.close()
+        sensor.close()
+    return Summary(start, clock.now(), time.perf_counter() - began, ring.frames, tally)
