@@ -356,9 +356,11 @@ class Daemon:
                 if not self._sample(next_sample):
                     break
             if next_frame <= due:
-                n_frame = max(n_frame + 1, int(self.clock.now() / frame_dt))  # never more than one frame late
+                # Never more than one frame late: after a stall, draw the latest deadline passed, skip the rest.
+                n_frame = max(n_frame, int(self.clock.now() / frame_dt))
                 self._drain_commands()
-                self._frame(next_frame)
+                self._frame(n_frame * frame_dt)
+                n_frame += 1
             if due >= self._next_status:
                 self._next_status = due + 1.0
                 self._each_second(due)
@@ -547,3 +549,21 @@ class Daemon:
 
 def _rounded(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
+
+
+def play(
+    ring: Ring,
+    steps: list[tuple[float, str, Frame]],
+    encoder: FrameEncoder,
+    clock: Clock,
+    stopped: Callable[[], bool] = lambda: False,
+) -> None:
+    """Show still frames one after another, each for its seconds (``breathcue leds test``)."""
+    t = clock.now()
+    for seconds, label, frame in steps:
+        if stopped():
+            return
+        ring.set_status(label)
+        ring.show(encoder.encode(frame), t)
+        t += seconds
+        clock.sleep_until(t)

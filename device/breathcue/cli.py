@@ -21,15 +21,16 @@ from zoneinfo import ZoneInfo
 
 from . import config as configmod
 from .clock import Clock, MonotonicClock, VirtualClock
+from .hw.neopixel_ring import RingError
 
 if TYPE_CHECKING:
     from .app import Daemon, Sink
+    from .core.pacing import PacedSession
 
 log = logging.getLogger("breathcue")
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 EXIT_NOT_RUNNING = 3  # `breathcue status`: as `systemctl status` says of a stopped unit
-
 
 
 # --- shared options -----------------------------------------------------------
@@ -170,6 +171,109 @@ def cmd_run(args: argparse.Namespace) -> int:
                 if button is not None:
                     button.close()
                 parts.close()
+
+
+# --- pace -----------------------------------------------------------------------
+
+
+def _add_pace(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("pace", help="run a paced-breathing session now")
+    _add_common(p)
+    _add_loop_options(p)
+    p.add_argument("--pattern", metavar="NAME", help="a preset (resonance, coherent, box, 4-7-8, cyclic-sigh) or your [patterns.NAME]; default resonance")
+    for phase in ("inhale", "hold-in", "exhale", "hold-out"):
+        p.add_argument(f"--{phase}", type=float, metavar="S", help=f"seconds of {phase.replace('-', ' ')}, instead of --pattern")
+    p.add_argument("--minutes", type=float, metavar="M", help="length of the session (ends on a whole breath); default: until --seconds or Ctrl-C")
+    p.add_argument("--ramp-from", type=float, metavar="BPM", help="start at this many breaths a minute...")
+    p.add_argument("--ramp-to", type=float, metavar="BPM", help="...and move to this many...")
+    p.add_argument("--ramp-minutes", type=float, metavar="M", help="...over this many minutes, keeping the pattern's proportions")
+    p.add_argument("--style", choices=("glow", "fill"), help="how the ring draws it (default: pacing.style)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the simulated breather")
+    p.set_defaults(func=cmd_pace)
+
+
+def pace_session(args: argparse.Namespace, config: configmod.Config) -> PacedSession:
+    """The session the pace options ask for."""
+    from .core.pacing import PacedSession, Pattern, PatternError, Ramp, pattern_by_name
+
+    phases = (args.inhale, args.hold_in, args.exhale, args.hold_out)
+    ramp = (args.ramp_from, args.ramp_to, args.ramp_minutes)
+    if args.pattern and any(v is not None for v in phases):
+        raise UsageError("give either --pattern or --inhale/--hold-in/--exhale/--hold-out, not both")
+    if any(v is not None for v in phases) and (args.inhale is None or args.exhale is None):
+        raise UsageError("a pattern given by its phases needs at least --inhale and --exhale")
+    if any(v is not None for v in ramp) and not all(v is not None for v in ramp):
+        raise UsageError("--ramp-from, --ramp-to and --ramp-minutes go together")
+    try:
+        if args.inhale is not None:
+            pattern = Pattern(args.inhale, args.hold_in or 0.0, args.exhale, args.hold_out or 0.0)
+        else:
+            pattern = pattern_by_name(args.pattern or "resonance", config)
+        return PacedSession(pattern, args.minutes, Ramp(*ramp) if ramp[0] is not None else None)
+    except PatternError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def pace_name(args: argparse.Namespace) -> str:
+    """The pattern's name for events: the preset's or the user's, or its phases ("4-0-8-0")."""
+    if args.inhale is None:
+        return args.pattern or "resonance"
+    return "-".join(f"{v or 0:g}" for v in (args.inhale, args.hold_in, args.exhale, args.hold_out))
+
+
+def cmd_pace(args: argparse.Namespace) -> int:
+    from .app import Daemon
+    from .hw import select
+
+    config = load_config(args)
+    session = pace_session(args, config)
+    clock = make_clock(args, config)
+    parts = select.build(config, force_sim=args.sim, seed=args.seed)
+    with output_sinks(args) as sinks:
+        daemon = Daemon(config, clock, parts.sensor, parts.ring, sinks, args.seconds)
+        daemon.start_session(session, style=args.style, name=pace_name(args))
+        daemon.exit_when_session_ends = True
+        with stop_on_signals(daemon.stop):
+            try:
+                return daemon.run()
+            finally:
+                parts.close()
+
+
+# --- leds -----------------------------------------------------------------------
+
+
+def _add_leds(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("leds", help="check the LED ring")
+    lsub = p.add_subparsers(dest="leds_command", required=True, metavar="{test}")
+    test = lsub.add_parser("test", help="light each pixel in turn, then red, green, blue and white at the brightness cap")
+    _add_common(test)
+    test.add_argument("--sim", action="store_true", help="draw in the terminal even on a Pi")
+    test.add_argument("--step", type=float, default=0.25, metavar="S", help="seconds per pixel; each colour shows for 5 steps (default 0.25)")
+    test.set_defaults(func=cmd_leds_test)
+
+
+def cmd_leds_test(args: argparse.Namespace) -> int:
+    from .app import play
+    from .core.render import FrameEncoder, check_sequence
+    from .hw import select
+    from .hw.neopixel_ring import NeoPixelRing
+    from .hw.sim import TerminalRing
+
+    config = load_config(args)
+    if not 0.0 < args.step <= 10.0:
+        raise UsageError(f"--step {args.step:g}: expected more than 0 and at most 10 seconds")
+    real = select.use_real_hardware(config, args.sim, select.pi_model())
+    ring = NeoPixelRing.open(config.ring) if real else TerminalRing(config.ring.pixels)
+    encoder = FrameEncoder.from_config(config.ring)
+    encoder.dither = False  # each step is one still frame
+    stopped = []
+    with stop_on_signals(lambda: stopped.append(True)):
+        try:
+            play(ring, check_sequence(config.ring.pixels, args.step), encoder, MonotonicClock(), lambda: bool(stopped))
+        finally:
+            ring.close()
+    return EXIT_OK
 
 
 # --- config ---------------------------------------------------------------------
@@ -381,7 +485,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="breathcue", description="A desk light that paces your breathing and nudges you to breathe."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_run, _add_simulate, _add_status, _add_config, _add_doctor, _add_analyze, _add_calibrate):
+    for add in (_add_run, _add_pace, _add_leds, _add_simulate, _add_status, _add_config, _add_doctor, _add_analyze, _add_calibrate):
         add(sub)
     return parser
 
@@ -411,6 +515,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"breathcue: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except RingError as exc:
+        print(f"breathcue: {exc}", file=sys.stderr)
+        return EXIT_FAIL
     except KeyboardInterrupt:
         return EXIT_OK
 

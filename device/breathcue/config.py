@@ -183,9 +183,9 @@ def check_colour(value: str) -> str | None:
 class PacingConfig:
     style: str = opt("glow", choices=("glow", "fill"))
     inhale_colour: str = opt("#3a8dff", check=check_colour)
-    hold_in_colour: str = opt("#8a7dff", check=check_colour)
-    exhale_colour: str = opt("#2bb5c8", check=check_colour)
-    hold_out_colour: str = opt("#2b7fd0", check=check_colour)
+    hold_in_colour: str = opt("#3a8dff", check=check_colour)
+    exhale_colour: str = opt("#3a8dff", check=check_colour)
+    hold_out_colour: str = opt("#3a8dff", check=check_colour)
 
 
 @dataclass(frozen=True)

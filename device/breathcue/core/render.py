@@ -151,16 +151,16 @@ def pacer(
     return glow(pixels, colour, guide.volume, floor)
 
 
-def check_sequence(pixels: int, step: float) -> list[tuple[float, Frame]]:
-    """``breathcue leds test``: each pixel in turn, then red, green, blue and white.
+def check_sequence(pixels: int, step: float) -> list[tuple[float, str, Frame]]:
+    """``breathcue leds test``: each pixel in turn, then red, green, blue and white at full.
 
-    Returns (seconds to show, frame) pairs: ``step`` per pixel and five steps per colour.
+    Returns (seconds to show, label, frame): ``step`` per pixel, five steps per colour.
     """
-    steps = []
-    for i in range(pixels):
-        steps.append((step, Frame(tuple(WHITE if j == i else BLACK for j in range(pixels)))))
-    for colour in ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0), WHITE):
-        steps.append((5 * step, Frame.solid(pixels, colour)))
+    steps = [
+        (step, f"pixel {i}", Frame(tuple(WHITE if j == i else BLACK for j in range(pixels)))) for i in range(pixels)
+    ]
+    for name, colour in (("red", (1.0, 0.0, 0.0)), ("green", (0.0, 1.0, 0.0)), ("blue", (0.0, 0.0, 1.0)), ("white", WHITE)):
+        steps.append((5 * step, name, Frame.solid(pixels, colour)))
     return steps
 
 
@@ -253,18 +253,20 @@ class FrameEncoder:
                 v = (acc + ONE // 2) >> 8
                 error[i] = acc - (v << 8)
                 values.append(v)
-            if sum(values) > self.budget:
-                self._fit_budget(values, targets)
+        if sum(values) > self.budget:
+            self._fit_budget(values, targets)
         it = iter(values)
         return list(zip(it, it, it))
 
     def _fit_budget(self, values: list[int], targets: list[int]) -> None:
-        """Dithering rounded up past the power cap: take back the biggest round-ups.
+        """Rounding went past the power cap: take back the biggest round-ups.
 
-        The taken-back share stays in the channel's error (up to one byte) and is shown later.
+        When dithering, the taken-back share stays in the channel's error
+        (up to one byte) and is shown later.
         """
         excess = sum(values) - int(self.budget)
         order = sorted(range(len(values)), key=lambda i: targets[i] - (values[i] << 8))
         for i in order[:excess]:
             values[i] -= 1
-            self.error[i] = min(ONE, self.error[i] + ONE)  # bounded, so a long capped spell cannot wind it up
+            if self.dither:
+                self.error[i] = min(ONE, self.error[i] + ONE)  # bounded: a long capped spell cannot wind it up
