@@ -8,7 +8,9 @@ from pathlib import Path
 
 from ..config import Config
 from .ports import Ring, Sensor
-from .sim import SimulatedBreather, TerminalRing
+from .sampling import RailGuard, Rails, open_adc_sensor
+from .replay import Recording, ReplaySensor
+from .sim import TerminalRing, make_breather
 
 log = logging.getLogger(__name__)
 
@@ -45,22 +47,40 @@ def use_real_hardware(config: Config, force_sim: bool, model: str | None) -> boo
     return model is not None
 
 
-def build(config: Config, *, force_sim: bool = False, seed: int = 0) -> Parts:
-    """Open the ring and the sensor that this config and machine call for."""
+def build(
+    config: Config,
+    *,
+    force_sim: bool = False,
+    seed: int = 0,
+    scenario: str = "calm",
+    replay: Recording | None = None,
+) -> Parts:
+    """Open the ring and the sensor that this config and machine call for.
+
+    The sensor is ``replay`` when given (resampled to the detector's rate),
+    else the ADC on real hardware, else the simulated breather playing
+    ``scenario`` (hw/scenarios.py) with the ADC's rails.
+    """
     model = pi_model()
+    rate = config.sensor.sample_rate_hz
     if use_real_hardware(config, force_sim, model):
         log.info("using real hardware on %s", model or "a machine said to be a Pi")
         from .neopixel_ring import NeoPixelRing
-        from .sampling import open_adc_sensor
 
         ring = NeoPixelRing.open(config.ring)
         try:
-            sensor = open_adc_sensor(config.sensor)
+            sensor = ReplaySensor(replay, rate) if replay is not None else open_adc_sensor(config.sensor)
         except BaseException:
             ring.close()
             raise
         return Parts(sensor, ring, simulated=False)
     why = "forced by --sim" if force_sim else f"hardware.mode = {config.hardware.mode!r}" if config.hardware.mode == "sim" else "not a Raspberry Pi"
     log.info("using simulated hardware (%s)", why)
-    sensor = SimulatedBreather(seed=seed, rate_hz=config.sensor.sample_rate_hz)
+    if replay is not None:
+        log.info("replaying %s: %.0f s at %g Hz", replay.source, replay.seconds, replay.rate_hz)
+        sensor: Sensor = ReplaySensor(replay, rate)
+    else:
+        log.info("simulated breather: scenario %s, seed %d", scenario, seed)
+        breather = make_breather(scenario, seed, rate, supply_v=config.sensor.supply_v)
+        sensor = RailGuard(breather, Rails.of(config.sensor))
     return Parts(sensor, TerminalRing(config.ring.pixels), simulated=True)
