@@ -1,0 +1,211 @@
+"""The whole daemon end to end on the virtual clock: cues, schedule, sessions, commands, reload, the ring."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from breathcue.cli import main
+from breathcue.config import ConfigError
+from breathcue.core.relaxation import ROUND_SECONDS
+
+from .daemon_helpers import UTC, Script, config, frame_at, names, run
+
+HOLDS = [(60, 75), (150, 170)]
+
+
+def warm(rgb) -> bool:
+    r, g, b = (sum(p[i] for p in rgb) for i in range(3))
+    return r > 2 * b and r > 0
+
+
+def cool(rgb) -> bool:
+    r, g, b = (sum(p[i] for p in rgb) for i in range(3))
+    return b > r
+
+
+def test_a_hold_gets_a_cue_that_fades_into_recovery_breaths():
+    events, ring, daemon, _ = run(config("[cues]\ncooldown_seconds = 5\n"), 200, holds=HOLDS)
+    assert names(events, "hold_start", "cue_start", "hold_end", "cue_end") == ["hold_start", "cue_start", "hold_end", "cue_end"] * 2
+    for hold, (a, b) in zip([e for e in events if e["event"] == "hold_start"], HOLDS):
+        cue = next(e for e in events if e["event"] == "cue_start" and e["t"] >= hold["t"])
+        assert cue["t"] == hold["t"] and cue["reason"] == "hold"
+        assert a + 5 <= cue["t"] <= a + daemon.config.detector.hold_seconds + 2
+    cue = next(e for e in events if e["event"] == "cue_start")
+    end = next(e for e in events if e["event"] == "cue_end")
+    assert warm(frame_at(ring, cue["t"] + 1.0)) and warm(frame_at(ring, end["t"] + 0.5))  # cue, then its fade
+    assert cool(frame_at(ring, end["t"] + 3.0))  # calm recovery breaths
+    assert cool(frame_at(ring, cue["t"] - 1.0))  # ambient before
+
+
+def test_a_long_hold_escalates():
+    events, ring, _, _ = run(config(), 120, holds=[(60, 95)])
+    level = next(e for e in events if e["event"] == "cue_level")
+    start = next(e for e in events if e["event"] == "cue_start")
+    assert level["level"] == 2 and abs(level["t"] - start["t"] - 15.0) < 0.1
+    soft, bright = frame_at(ring, start["t"] + 10), frame_at(ring, level["t"] + 6)
+
+    def peak(t0):
+        return max(sum(map(sum, frame_at(ring, t0 + k / 10))) for k in range(60))
+
+    assert peak(level["t"]) > 1.5 * peak(start["t"])
+    assert warm(soft) and warm(bright)
+
+
+def test_no_cues_in_quiet_hours_only_a_record():
+    events, _, _, _ = run(config('[schedule]\nquiet = ["09:30-10:30"]\n'), 200, holds=HOLDS)
+    assert "cue_start" not in names(events)
+    assert [(e["reason"], e["why"]) for e in events if e["event"] == "cue_skipped"] == [("hold", "quiet_hours")] * 2
+
+
+def test_no_cues_outside_working_hours_or_on_days_off():
+    events, _, _, _ = run(config(), 200, holds=HOLDS, start=datetime(2026, 11, 24, 18, 0))
+    assert {e.get("why") for e in events if e["event"] == "cue_skipped"} == {"outside_working_hours"}
+    events, _, _, _ = run(config('[schedule]\noff_days = ["2026-11-24"]\n'), 200, holds=HOLDS)
+    assert {e.get("why") for e in events if e["event"] == "cue_skipped"} == {"off_day"}
+
+
+def test_scheduled_session_blocks_cues_and_reports_adherence():
+    cfg = config('[[session]]\nat = "10:01"\npattern = "resonance"\nminutes = 2\n')
+    events, ring, _, statuses = run(cfg, 240, holds=[(100, 115)])
+    start = next(e for e in events if e["event"] == "session_start")
+    assert start["t"] == 60.0 and start["pattern"] == "resonance" and start["scheduled"] == "2026-11-24T10:01+00:00"
+    assert start["minutes"] == 2.0
+    end = next(e for e in events if e["event"] == "session_end")
+    assert end["outcome"] == "completed" and abs(end["t"] - 180.0) < 0.2
+    assert end["breaths"] >= 5 and 0.0 <= end["in_pace"] <= 1.0 and end["phase_lag_s"] is not None
+    assert [(e["reason"], e["why"]) for e in events if e["event"] == "cue_skipped"] == [("hold", "session")]
+    during = [s for s in statuses if s["session"]]
+    assert during and during[-1]["session"]["adherence"]["breaths"] >= 4 and during[-1]["nudges"]["blocked"] == "session"
+
+
+def test_progressive_relaxation_shows_rounds_as_segments():
+    cfg = config('[[session]]\nat = "10:00"\npattern = "progressive-relaxation"\nminutes = 8\n')
+    events, ring, _, _ = run(cfg, 3 * ROUND_SECONDS + 5)
+    assert events[0]["event"] == "session_start" and events[0]["pattern"] == "progressive-relaxation"
+    assert events[0]["minutes"] == pytest.approx(12 * ROUND_SECONDS / 60, abs=0.01)
+    tense = frame_at(ring, 2 * ROUND_SECONDS + 7.0)  # round 3 of 12, holding the tension
+    lit_done = [p for p in tense[:4] if p[1] > p[2]]  # rounds 1-2 (pixels 0-3): dim release green
+    assert len(lit_done) == 4
+    r, g, b = tense[4]
+    assert r > g and r > b  # the current round in the tension colour
+    assert all(max(p) <= 8 for p in tense[6:])  # the rounds to come stay dark
+    release = frame_at(ring, 2 * ROUND_SECONDS + 11.0)[4]
+    assert release[1] > release[0]  # letting go: the release colour
+
+
+def test_button_presses_cancel_snooze_start_and_pause():
+    script = [
+        (72.0, "button", {"press": "short"}),  # a cue is showing: cancel it
+        (90.0, "button", {"press": "short"}),  # nothing showing: snooze
+        (200.0, "button", {"press": "long"}),  # a session now
+        (320.0, "button", {"press": "double"}),  # pause until the next working day
+    ]
+    events, ring, daemon, statuses = run(config("[cues]\ncooldown_seconds = 5\n"), 340, holds=[(55, 80), (150, 170)], script=script)
+    buttons = [(e["press"], e["action"]) for e in events if e["event"] == "button"]
+    assert buttons == [("short", "cancel"), ("short", "snooze"), ("long", "start_session"), ("double", "pause")]
+    assert next(e for e in events if e["event"] == "cue_end")["outcome"] == "cancelled"
+    snooze = next(e for e in events if e["event"] == "snooze")
+    assert snooze["minutes"] == 30.0
+    assert next(e for e in events if e["event"] == "cue_skipped" and e["t"] > 150)["why"] == "snoozed"
+    session = next(e for e in events if e["event"] == "session_start")
+    assert session["scheduled"] is None and session["pattern"] == "resonance" and session["minutes"] == 5.0
+    pause = next(e for e in events if e["event"] == "pause")
+    assert pause["until"] == "2026-11-25T09:00+00:00"
+    assert next(e for e in events if e["event"] == "session_end")["outcome"] == "cancelled"
+    assert statuses[-1]["nudges"]["paused_until"] == "2026-11-25T09:00+00:00"
+    # each action is acknowledged on the ring: the snooze blinks violet
+    r, g, b = frame_at(ring, 90.0 + 0.35)[0]
+    assert b > g and r > g
+
+
+def test_commands_from_the_web_or_mqtt():
+    script = [(10.0, "snooze", {"minutes": 5}), (20.0, "resume", {}), (30.0, "start_session", {"pattern": "box", "minutes": 1}),
+              (40.0, "cancel", {}), (50.0, "start_session", {"pattern": "nonsense"}), (55.0, "frobnicate", {})]
+    events, _, daemon, _ = run(config(), 60, script=script)
+    assert names(events, "snooze", "resume", "session_start", "session_end") == ["snooze", "resume", "session_start", "session_end"]
+    assert next(e for e in events if e["event"] == "snooze")["minutes"] == 5
+    assert next(e for e in events if e["event"] == "session_start")["pattern"] == "box"
+    assert daemon.session is None
+
+
+def test_signal_lost_shows_the_check_strap_sign_and_never_a_hold():
+    events, ring, _, _ = run(config(), 120, lost=[(40, 90)])
+    assert "hold_start" not in names(events) and "cue_start" not in names(events)
+    sign = frame_at(ring, 60.0)
+    lit = [i for i, p in enumerate(sign) if sum(p)]
+    assert lit == list(range(0, 24, 3)) and all(p[0] > p[2] for p in sign if sum(p))
+    events, ring, _, _ = run(config("[cues]\ncheck_strap = false\n"), 120, lost=[(40, 90)])
+    assert cool(frame_at(ring, 60.0))
+
+
+def test_ambient_modes_and_night_dimming():
+    _, ring, _, _ = run(config('[ambient]\nmode = "off"\n'), 20)
+    assert all(sum(map(sum, rgb)) == 0 for _, rgb in ring.frames[1:])
+    _, mirror, daemon, _ = run(config('[ambient]\nmode = "mirror"\n'), 60)
+    levels = [sum(map(sum, frame_at(mirror, 30 + k / 10))) for k in range(300)]
+    assert max(levels) > 3 * min(levels)  # the light swings with each breath
+    _, day, _, _ = run(config('[schedule]\nnight_dim = "22:00-07:00"\nnight_level = 0.25\n'), 20)
+    _, night, _, _ = run(config('[schedule]\nnight_dim = "22:00-07:00"\nnight_level = 0.25\n'), 20, start=datetime(2026, 11, 24, 23, 0))
+    bright = max(sum(map(sum, rgb)) for _, rgb in day.frames)
+    dim = max(sum(map(sum, rgb)) for _, rgb in night.frames)
+    assert dim < 0.3 * bright
+
+
+def test_reload_applies_a_good_config_and_keeps_the_old_on_error():
+    configs = iter([
+        (config("[cues]\nmax_per_hour = 2\n"), "good.toml"),
+        ConfigError("bad.toml", ["cues.max_per_hour = -1: expected an integer from 0 to 120"]),
+    ])
+
+    def reload():
+        item = next(configs)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    script = [(10.0, "reload", {}), (20.0, "reload", {})]
+    events, _, daemon, statuses = run(config(), 30, script=script, reload=reload)
+    ok = next(e for e in events if e["event"] == "config_reloaded")
+    assert ok["source"] == "good.toml" and ok["changed"] == ["cues"] and ok["after_restart"] == []
+    bad = next(e for e in events if e["event"] == "config_error")
+    assert bad["source"] == "bad.toml" and "max_per_hour" in bad["errors"][0]
+    assert daemon.config.cues.max_per_hour == 2  # the good one keeps running
+    assert statuses[-1]["config"]["errors"] == bad["errors"] and statuses[-1]["config"]["source"] == "good.toml"
+
+
+def test_reload_leaves_the_ring_wiring_for_a_restart():
+    new = config("[ring]\npixels = 60\nbrightness = 0.2\n")
+    events, ring, daemon, _ = run(config(), 20, script=[(5.0, "reload", {})], reload=lambda: (new, "c.toml"))
+    ok = next(e for e in events if e["event"] == "config_reloaded")
+    assert ok["after_restart"] == ["ring.pixels"] and daemon.config.ring.pixels == 24 and daemon.config.ring.brightness == 0.2
+    assert len(ring.frames[-1][1]) == 24
+
+
+def test_a_wall_clock_jump_fires_no_burst_of_sessions():
+    # A Pi without a real-time clock: NTP moves the wall clock from 09:00:30 to 16:05:30 three days on.
+    cfg = config('[schedule]\nworkdays = ["mon","tue","wed","thu","fri","sat","sun"]\n'
+                 '[[session]]\nevery = "30m"\nminutes = 1\n[[session]]\nat = "09:10"\nminutes = 5\n')
+
+    class Ntp(Script):
+        def frame(self, t, rgb):
+            if 30 <= t < 30.1:
+                self.daemon.clock.jump_wall(3 * 86400 + 7 * 3600 + 300)
+
+    events, _, daemon, _ = run(cfg, 600, start=datetime(2026, 11, 24, 9, 0), extra=Ntp)
+    assert daemon.clock.wall() > datetime(2026, 11, 27, 16, 5, tzinfo=UTC)
+    assert names(events, "session_start") == []  # 09:10 and every half hour until 16:00 were missed: none fires
+
+
+def test_simulate_command_prints_a_summary(tmp_path: Path, capsys):
+    events = tmp_path / "e.jsonl"
+    code = main(["simulate", "--scenario", "calm", "--hours", "0.2", "--start", "2026-11-24T09:00:00", "--seed", "3",
+                 "--events-out", str(events), "--state-dir", str(tmp_path / "state")])
+    out = capsys.readouterr().out
+    assert code == 0 and "simulated 12 min 00 s from Tue 2026-11-24 09:00" in out and "breathing" in out
+    assert events.stat().st_size > 0 and (tmp_path / "state" / "status.json").exists()
+    assert main(["simulate", "--scenario", "nope", "--hours", "1"]) == 2
+    assert "unknown scenario" in capsys.readouterr().err
+    assert main(["simulate", "--hours", "0"]) == 2
