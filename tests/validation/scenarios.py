@@ -68,3 +68,35 @@ def heldout_like(name: str, rate_hz: float, seed: int, invert: bool = False, min
     if invert:
         rec.values = -rec.values
     return rec
+
+
+def moving_around(name: str, rate_hz: float, seed: int, minute: float = 60.0) -> np.ndarray:
+    """A minute of real breathing while moving about: bursts of large, irregular movement.
+
+    Bursts mix steps of the strap's level, swaying at walking pace (1.5-2 Hz)
+    and slow bends of several breath depths; after a burst the strap may sit
+    tighter or looser (its gain changes).  There are no holds in it.
+    """
+    rng = np.random.default_rng(seed)
+    x = recordings.load(name, rate_hz)
+    ref = reference(name)
+    depth = typical_depth(x, rate_hz, ref["peaks"], ref["troughs"])
+    n = int(minute * rate_hz)
+    t0 = int(rng.uniform(5.0, len(x) / rate_hz - minute - 5.0) * rate_hz)
+    y = x[t0 : t0 + n] - x[t0]
+    t = np.arange(n) / rate_hz
+    gain = np.ones(n)
+    motion = np.zeros(n)
+    at = rng.uniform(3.0, 12.0)
+    while at < minute - 3.0:
+        length = rng.uniform(2.0, 10.0)
+        inside = (t >= at) & (t < at + length)
+        k = np.flatnonzero(inside)
+        u = t[k] - at
+        sway = rng.uniform(0.5, 3.0) * depth * np.sin(2 * np.pi * rng.uniform(1.5, 2.0) * u)
+        bend = rng.uniform(-6.0, 6.0) * depth * np.sin(np.pi * u / length)
+        motion[k] += sway + bend + rng.normal(0.0, 0.3 * depth, len(k))
+        motion[k[-1] + 1 :] += rng.uniform(-2.0, 2.0) * depth  # the strap settles somewhere else
+        gain[k[-1] + 1 :] = rng.uniform(0.6, 1.6)
+        at += length + rng.uniform(4.0, 15.0)
+    return y * gain + motion

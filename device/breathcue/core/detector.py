@@ -32,11 +32,11 @@ SLOW_CUTOFF_HZ = 0.55  # with the fast stage, 4th order: the cardiac ripple is c
 BREATH_HZ = 0.25  # where the filters' delay is measured and compensated
 # Segmentation.
 TURN_SHARE = 0.3  # a turning point needs a swing back of this share of the typical depth...
-QUICK_TURN_SHARE = 0.12  # ...or only this much after a full half-breath...
+QUICK_TURN_SHARE = 0.12  # ...or, at the end of a breath, only this much after a full exhale...
 FULL_SWING_SHARE = 0.7  # ...of this share of the depth, so a breath is reported within a second of its end
 MIN_HALF_SECONDS = 0.4  # the shortest inhale or exhale
 MIN_BREATH_SHARE = 0.3  # a breath shallower than this share of the typical swing is a wobble
-DEPTH_SWINGS = 6  # the typical depth is the median of this many recent swings
+DEPTH_SWINGS = 6  # the typical depth is a low middle (the 3rd smallest) of this many recent swings
 RATE_INTERVALS = 5  # the rate is the median of this many recent breath intervals
 MAX_INTERVAL_SECONDS = 30.0  # a longer gap between breaths is no breathing interval
 # Stillness and holds.
@@ -46,6 +46,8 @@ RESUME_SHARE = 0.35  # a hold ends at a movement of this share of the depth
 READY_SWINGS = 3  # consistent swings needed after a (re)start before a hold or artefact can be called
 MOTION_WINDOW_SECONDS = 1.0  # breathing moves the slow signal over this window...
 MOTION_SHARE = 0.2  # ...by more than this share of the depth; drift, relaxation and ripple do not
+LAST_BREATH_SECONDS = 8.0  # a hold starts at most this long after the last turning point of a breath...
+TURN_SLACK_SECONDS = 1.5  # ...and at most this long before it (a ripple can turn on the plateau's edge)
 HOLD_START_LAG = -0.6  # from the last breathing motion of the slow signal to where the movement really stopped
 # Artefacts and lost signal.
 ARTIFACT_SHARE = 3.0  # movement this many typical depths is a motion artefact...
@@ -219,9 +221,11 @@ class BreathDetector:
             if self._still_since is None:
                 self._still_since = t
             if self._ready:
-                start = self._moved_at - self._slow_delay + HOLD_START_LAG
-                if t - start >= self.config.hold_seconds:
-                    self._begin_hold(max(start, self._epoch), t, events)
+                # The hold starts where breathing movement stopped: after the last turning point, and soon after it.
+                last_turn = self._turns[-1].t
+                start = max(self._moved_at - self._slow_delay + HOLD_START_LAG, last_turn - TURN_SLACK_SECONDS, self._epoch)
+                if t - start >= self.config.hold_seconds and start - last_turn <= LAST_BREATH_SECONDS:
+                    self._begin_hold(start, t, events)
                     return events
         else:
             self._still_since = None
@@ -232,14 +236,14 @@ class BreathDetector:
             if y > ext:
                 self._ext_value = y
                 self._ext_t = t
-            elif not still and (ext - y > turn_at or (ext - y > quick_at and ext - self._from_value > full)):
+            elif not still and (ext - y > turn_at or (self._sign == -1 and ext - y > quick_at and ext - self._from_value > full)):
                 self._turn(Turn(True, self._ext_t - self._fast_delay, ext, self._up), t, events)
                 self._rising = False
                 self._from_value, self._ext_value, self._ext_t = ext, y, t
         elif y < ext:
             self._ext_value = y
             self._ext_t = t
-        elif not still and (y - ext > turn_at or (y - ext > quick_at and self._from_value - ext > full)):
+        elif not still and (y - ext > turn_at or (self._sign == 1 and y - ext > quick_at and self._from_value - ext > full)):
             self._turn(Turn(False, self._ext_t - self._fast_delay, ext, -self._down), t, events)
             self._rising = True
             self._from_value, self._ext_value, self._ext_t = ext, y, t
@@ -312,9 +316,11 @@ class BreathDetector:
             if self._learning and turn.slope > 0.0 and (typical is None or 0.5 * typical <= swing <= 2.0 * typical):
                 self._learn_polarity(turn, turn.t - last.t, now, events)
             self._depths.append(swing)
-            typical = self._typical = _median(list(self._depths))
+            ordered = sorted(self._depths)
+            typical = self._typical = ordered[len(ordered) // 3]  # a low middle: a few big swings (motion) do not inflate it
             self._swings += 1
-            consistent = sum(1 for d in self._depths if 0.5 * typical <= d <= 2.0 * typical)
+            middle = _median(ordered)
+            consistent = sum(1 for d in ordered if 0.5 * middle <= d <= 2.0 * middle)
             self._ready = self._swings >= READY_SWINGS and consistent >= READY_SWINGS
         turns.append(turn)
         if len(turns) > 3:
@@ -408,33 +414,40 @@ class BreathDetector:
     # --- shallow and rapid breathing ----------------------------------------
 
     def _patterns(self, now: float, end: float, onset: float, depth: float, rel: float | None, events: list[Event]) -> None:
-        cfg = self.config
         if rel is not None:
-            recent = self._recent
-            recent.append((end, onset, rel))
-            while recent and recent[0][0] < now - cfg.shallow_seconds:
-                recent.popleft()
-            if self._shallow_start is None:
-                covered = recent[0][1] <= now - cfg.shallow_seconds + 0.5 * (end - onset)
-                if covered and len(recent) >= 3 and _median([r for _, _, r in recent]) < cfg.shallow_fraction:
-                    start = recent[0][1]
-                    for e, o, r in recent:
-                        if r < cfg.shallow_fraction:
-                            start = o
-                            break
-                    self._shallow_start = start
-                    events.append(Event("shallow_start", now, {"start": start}))
-            elif len(recent) >= SHALLOW_END_BREATHS and all(r >= cfg.shallow_fraction for _, _, r in list(recent)[-SHALLOW_END_BREATHS:]):
-                events.append(Event("shallow_end", now, {"start": self._shallow_start}))
-                self._shallow_start = None
+            self._shallow(now, end, onset, rel, events)
             if self._shallow_start is None and self._artifact_start is None and 1 / 1.6 <= rel <= 1.6:
-                b = self.baseline
-                rate = b.rate_bpm if not self._rate else b.rate_bpm + BASELINE_ALPHA * (self._rate - b.rate_bpm)
-                if not b.rate_bpm and self._rate:
-                    rate = self._rate
-                self.baseline = Baseline(b.depth + BASELINE_ALPHA * (depth - b.depth), rate, b.polarity)
-        rate = self._rate
-        if rate is not None and rate > cfg.rapid_bpm:
+                self._adapt_baseline(depth)
+        self._rapid(now, end, events)
+        self._set_state(now)
+
+    def _shallow(self, now: float, end: float, onset: float, rel: float, events: list[Event]) -> None:
+        """Shallow while the median relative depth of the breaths over ``shallow_seconds`` is under the fraction."""
+        cfg = self.config
+        recent = self._recent
+        recent.append((end, onset, rel))
+        while recent and recent[0][0] < now - cfg.shallow_seconds:
+            recent.popleft()  # a breath reported late (after a polarity decision) may leave nothing
+        if self._shallow_start is None:
+            covered = bool(recent) and recent[0][1] <= now - cfg.shallow_seconds + 0.5 * (end - onset)
+            if covered and len(recent) >= 3 and _median([r for _, _, r in recent]) < cfg.shallow_fraction:
+                self._shallow_start = next(o for _, o, r in recent if r < cfg.shallow_fraction)
+                events.append(Event("shallow_start", now, {"start": self._shallow_start}))
+        elif len(recent) >= SHALLOW_END_BREATHS and all(r >= cfg.shallow_fraction for _, _, r in list(recent)[-SHALLOW_END_BREATHS:]):
+            events.append(Event("shallow_end", now, {"start": self._shallow_start}))
+            self._shallow_start = None
+
+    def _adapt_baseline(self, depth: float) -> None:
+        """Follow calm breathing slowly; shallow, hold and artefact periods are left out by the caller."""
+        b = self.baseline
+        rate = b.rate_bpm
+        if self._rate:
+            rate = self._rate if not rate else rate + BASELINE_ALPHA * (self._rate - rate)
+        self.baseline = Baseline(b.depth + BASELINE_ALPHA * (depth - b.depth), rate, b.polarity)
+
+    def _rapid(self, now: float, end: float, events: list[Event]) -> None:
+        cfg = self.config
+        if self._rate is not None and self._rate > cfg.rapid_bpm:
             if self._above_rapid_since is None:
                 self._above_rapid_since = end
             if self._rapid_start is None and now - self._above_rapid_since >= cfg.rapid_seconds:
@@ -445,7 +458,6 @@ class BreathDetector:
             if self._rapid_start is not None:
                 events.append(Event("rapid_end", now, {"start": self._rapid_start}))
                 self._rapid_start = None
-        self._set_state(now)
 
     # --- holds ----------------------------------------------------------------
 
