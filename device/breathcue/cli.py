@@ -330,7 +330,7 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("simulate", help="run the whole daemon on a simulated breather, as fast as possible")
     _add_common(p)
-    p.add_argument("--scenario", default="calm", help="what the simulated person does (docs/cli.md lists them)")
+    p.add_argument("--scenario", default="calm", help="what the simulated person does: calm, workday, demo, ... (docs/cli.md)")
     p.add_argument("--hours", type=float, default=8.0, help="simulated hours (default 8)")
     p.add_argument("--start", help="wall-clock start, ISO 8601 in the configured timezone (default: now)")
     p.add_argument("--seed", type=int, default=0, help="seed of the simulated breather")
@@ -348,7 +348,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         raise UsageError(f"--fps {args.fps:g}: expected 0.1 to 120")
     config = load_config(args)
     try:
-        sensor = breather(args.scenario, args.seed, config.sensor.sample_rate_hz)
+        sensor = breather(config, args.scenario, args.seed)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     clock = make_clock(args, config)

@@ -21,18 +21,18 @@ from .app import Daemon, Sink
 from .clock import VirtualClock
 from .config import Config
 from .core.types import Event, RGBBytes
+from .hw import select
 from .hw.ports import Sensor
-from .hw.sim import SimulatedBreather
 
 DEFAULT_FPS = 2.0
-SCENARIOS = ("calm",)
 
 
-def breather(scenario: str, seed: int, rate_hz: float) -> Sensor:
-    """The simulated person of a scenario; ValueError names the scenarios there are."""
-    if scenario not in SCENARIOS:
-        raise ValueError(f"unknown scenario {scenario!r}: expected one of {', '.join(SCENARIOS)}")
-    return SimulatedBreather(seed=seed, rate_hz=rate_hz)
+def breather(config: Config, scenario: str, seed: int) -> Sensor:
+    """The simulated strap playing a scenario (hw/scenarios.py), as `run --sim` reads it.
+
+    ValueError names the scenarios there are.
+    """
+    return select.build(config, force_sim=True, seed=seed, scenario=scenario).sensor  # its terminal ring stays unused
 
 
 class CountingRing:
