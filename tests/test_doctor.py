@@ -54,7 +54,7 @@ def make_pi(root: Path, model: str | None = ZERO_2, devices=("i2c-1", "spidev0.0
     return root
 
 
-def make_system(root: Path, *, bus: FakeBus | None = None, denied=(), euid=1000, groups=("gpio", "i2c", "spi"), listed=None, missing_modules=(), service=ACTIVE, service_code=0, systemctl=True) -> System:
+def make_system(root: Path, *, bus: FakeBus | None = None, denied=(), machine="aarch64", python_bits=64, euid=1000, groups=("gpio", "i2c", "spi"), listed=None, missing_modules=(), service=ACTIVE, service_code=0, systemctl=True) -> System:
     return System(
         root=root,
         open_bus=lambda n: bus if bus is not None else FakeBus({0x48: doctor.ADS1115_CONFIG_RESET}),
@@ -62,6 +62,8 @@ def make_system(root: Path, *, bus: FakeBus | None = None, denied=(), euid=1000,
         which=lambda name: "/usr/bin/systemctl" if systemctl else None,
         access=lambda path, mode: path.name not in denied,
         has_module=lambda name: name not in missing_modules,
+        machine=machine,
+        python_bits=python_bits,
         euid=euid,
         user="pi",
         groups=frozenset(groups),
@@ -95,6 +97,17 @@ def test_a_healthy_pi_zero_2_passes_every_check(pi: Path):
     assert results["Raspberry Pi"].detail == ZERO_2
     assert "0x48 on I2C bus 1" in results["ADS1115"].detail and "power-on" in results["ADS1115"].detail
     assert "ready" in text and "fix:" not in text
+
+
+@pytest.mark.parametrize(("model", "fix"), [(PI_4, "arm_64bit=0"), (PI_5, "64-bit")])
+def test_a_32_bit_python_on_a_64_bit_kernel_is_pointed_out(tmp_path: Path, model: str, fix: str):
+    root = make_pi(tmp_path, model=model)
+    results, code, _ = diagnose(root, make_system(root, machine="aarch64", python_bits=32))
+    assert results["Raspberry Pi"].status == WARN and fix in results["Raspberry Pi"].fix and code == 0
+    if model == PI_5:
+        assert "arm_64bit" not in results["Raspberry Pi"].fix
+    results, _, _ = diagnose(root, make_system(root, machine="armv7l", python_bits=32))
+    assert results["Raspberry Pi"].status == OK
 
 
 def test_not_a_pi_says_so_and_fails(tmp_path: Path):

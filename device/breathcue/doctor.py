@@ -15,9 +15,11 @@ import errno
 import grp
 import importlib.util
 import os
+import platform
 import pwd
 import re
 import shutil
+import struct
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -116,6 +118,8 @@ class System:
     access: Callable[[Path, int], bool] = os.access
     writable: Callable[[Path], str | None] = _writable
     has_module: Callable[[str], bool] = lambda name: importlib.util.find_spec(name) is not None
+    machine: str = field(default_factory=platform.machine)  # the kernel's architecture
+    python_bits: int = struct.calcsize("P") * 8
     euid: int = field(default_factory=os.geteuid)
     user: str = field(default_factory=_user_name)
     groups: frozenset[str] = field(default_factory=_process_groups)
@@ -225,6 +229,16 @@ class Doctor:
                 f"this is not a Raspberry Pi (no Raspberry Pi model in {model_file})",
                 "breathcue's ring and strap need a Raspberry Pi; on this machine, "
                 "try it on simulated hardware: breathcue run --sim",
+            )
+        if self.system.machine == "aarch64" and self.system.python_bits == 32:
+            fix = "use Raspberry Pi OS (64-bit)"
+            if family(self.model) != "pi5":
+                fix += ", or add arm_64bit=0 to /boot/firmware/config.txt and reboot"
+            return Result(
+                "Raspberry Pi",
+                WARN,
+                f"{self.model}: a 64-bit kernel under a 32-bit Python, so pip picks the 64-bit GPIO and NeoPixel packages",
+                fix,
             )
         return Result("Raspberry Pi", OK, self.model)
 
