@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -207,5 +211,65 @@ def test_simulate_command_prints_a_summary(tmp_path: Path, capsys):
     assert code == 0 and "simulated 12 min 00 s from Tue 2026-11-24 09:00" in out and "breathing" in out
     assert events.stat().st_size > 0 and (tmp_path / "state" / "status.json").exists()
     assert main(["simulate", "--scenario", "nope", "--hours", "1"]) == 2
-    assert "unknown scenario" in capsys.readouterr().err
+    assert "no scenario 'nope'" in capsys.readouterr().err
     assert main(["simulate", "--hours", "0"]) == 2
+
+
+# --- the issue's acceptance: a simulated workday ---------------------------------------
+
+DAY_TOML = """
+[schedule]
+workdays = ["mon", "tue", "wed", "thu", "fri"]
+working_hours = "09:00-17:30"
+quiet = ["12:00-13:00"]
+
+[cues]
+cooldown_seconds = 120
+max_per_hour = 6
+
+[[session]]
+at = "%s"
+pattern = "resonance"
+minutes = 2
+"""
+
+
+def check_day(events: list[dict], start: datetime, session_at: datetime) -> None:
+    """At least one cue; none in the quiet hour; none closer than 120 s; at most 6 an hour; the session on time."""
+    wall = [start + timedelta(seconds=e["t"]) for e in events]
+    cues = [(w, e) for w, e in zip(wall, events) if e["event"] == "cue_start"]
+    assert cues
+    assert not [w for w, _ in cues if w.hour == 12]
+    times = [e["t"] for _, e in cues]
+    assert all(b - a >= 120 for a, b in zip(times, times[1:]))
+    assert all(sum(1 for u in times if 0 <= u - t < 3600) <= 6 for t in times)
+    assert all(sum(1 for u in times if 0 <= t - u < 3600) <= 6 for t in times)
+    sessions = [w for w, e in zip(wall, events) if e["event"] == "session_start"]
+    assert len(sessions) == 1 and abs((sessions[0] - session_at).total_seconds()) <= 60
+
+
+def test_workday_across_the_quiet_hour_and_a_session(tmp_path: Path, capsys):
+    (tmp_path / "day.toml").write_text(DAY_TOML % "13:30")
+    events = tmp_path / "e.jsonl"
+    code = main(["simulate", "--scenario", "workday", "--hours", "2.5", "--config", str(tmp_path / "day.toml"),
+                 "--start", "2026-11-24T11:15:00", "--seed", "1", "--events-out", str(events)])
+    assert code == 0
+    lines = [json.loads(line) for line in events.read_text().splitlines()]
+    check_day(lines, datetime(2026, 11, 24, 11, 15), datetime(2026, 11, 24, 13, 30))
+    skipped = {e["why"] for e in lines if e["event"] == "cue_skipped"}
+    assert "quiet_hours" in skipped  # the workday holds its breath at lunch too
+    assert "nudges" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_acceptance_simulated_workday(tmp_path: Path):
+    """The issue's command, exactly, with TZ=UTC (its duration is measured by tests/bench/bench_simulate.py)."""
+    (tmp_path / "day.toml").write_text(DAY_TOML % "15:00")
+    done = subprocess.run(
+        [sys.executable, "-m", "breathcue", "simulate", "--scenario", "workday", "--hours", "8", "--config", "day.toml",
+         "--start", "2026-11-24T09:00:00", "--seed", "1", "--events-out", "e.jsonl"],
+        cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "TZ": "UTC"}, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in (tmp_path / "e.jsonl").read_text().splitlines()]
+    check_day(lines, datetime(2026, 11, 24, 9, 0), datetime(2026, 11, 24, 15, 0))
