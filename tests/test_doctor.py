@@ -87,8 +87,11 @@ def pi(tmp_path: Path) -> Path:
     return make_pi(tmp_path)
 
 
+BUTTON_ON = "[button]\nenabled = true\n"
+
+
 def test_a_healthy_pi_zero_2_passes_every_check(pi: Path):
-    results, code, text = diagnose(pi)
+    results, code, text = diagnose(pi, config_text=BUTTON_ON)
     assert code == 0, text
     assert {name: r.status for name, r in results.items()} == {
         "Raspberry Pi": OK, "config": OK, "I2C": OK, "ADS1115": OK, "ring (spi)": OK,
@@ -96,6 +99,7 @@ def test_a_healthy_pi_zero_2_passes_every_check(pi: Path):
     }
     assert results["Raspberry Pi"].detail == ZERO_2
     assert "0x48 on I2C bus 1" in results["ADS1115"].detail and "power-on" in results["ADS1115"].detail
+    assert results["GPIO"].detail == "/dev/gpiochip0 is usable for the button on GPIO17"
     assert "ready" in text and "fix:" not in text
 
 
@@ -241,13 +245,23 @@ def test_pi5_backend(tmp_path: Path):
 
 
 def test_gpio_chip_for_the_button(pi: Path):
-    results, code, _ = diagnose(pi, make_system(pi, denied={"gpiochip0"}, groups=("i2c", "spi")))
+    results, code, _ = diagnose(pi, make_system(pi, denied={"gpiochip0"}, groups=("i2c", "spi")), config_text=BUTTON_ON)
     assert code == 1 and "usermod -aG gpio" in results["GPIO"].fix
-    results, code, _ = diagnose(pi, make_system(pi, denied={"gpiochip0"}))
+    results, code, _ = diagnose(pi, make_system(pi, denied={"gpiochip0"}), config_text=BUTTON_ON)
     assert code == 1 and "wrong owner or mode" in results["GPIO"].fix and "ls -l /dev/gpiochip0" in results["GPIO"].fix
+    (pi / "dev/gpiochip4").touch()  # a Pi 5 on an older kernel: the header is gpiochip4
+    results, code, _ = diagnose(pi, make_system(pi, denied={"gpiochip0"}), config_text=BUTTON_ON)
+    assert code == 0 and results["GPIO"].detail.startswith("/dev/gpiochip4 is usable")
+    for chip in ("gpiochip0", "gpiochip4"):
+        (pi / "dev" / chip).unlink()
+    results, code, _ = diagnose(pi, config_text=BUTTON_ON)
+    assert code == 1 and results["GPIO"].status == FAIL
+
+
+def test_no_gpio_check_while_the_button_is_off(pi: Path):
     (pi / "dev/gpiochip0").unlink()
     results, code, _ = diagnose(pi)
-    assert code == 1 and results["GPIO"].status == FAIL
+    assert code == 0 and results["GPIO"].status == SKIP and "enabled = false" in results["GPIO"].detail
 
 
 def test_invalid_config_lists_every_error_and_the_rest_uses_defaults(pi: Path):

@@ -396,12 +396,16 @@ class Doctor:
     # -- the button, groups, state, service
 
     def check_gpio(self) -> Result:
+        button = self.config.button
+        if not button.enabled:
+            return Result("GPIO", SKIP, "the button is off ([button] enabled = false)")
         chips = sorted(self.system.path("/dev").glob("gpiochip*"))
         if not chips:
             return Result("GPIO", FAIL, "no /dev/gpiochip*: the button cannot be read", "update: sudo apt update && sudo apt full-upgrade, then reboot")
-        if not any(self.system.read_write(c) for c in chips):
+        usable = [c for c in chips if self.system.read_write(c)]
+        if not usable:
             return Result("GPIO", FAIL, f"/dev/{chips[0].name} is not readable and writable by {self.system.user}", self._access_fix("gpio", chips[0]))
-        return Result("GPIO", OK, f"/dev/{chips[0].name} is usable for the button")
+        return Result("GPIO", OK, f"/dev/{usable[0].name} is usable for the button on GPIO{button.pin}")
 
     def check_groups(self) -> Result:
         if self.system.euid == 0:
