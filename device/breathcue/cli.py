@@ -121,17 +121,35 @@ def reload_on_hangup(submit: Callable[..., None]) -> Iterator[None]:
 def extra_sinks(config: configmod.Config, state_dir: Path | None, daemon: "Daemon") -> list["Sink"]:
     """The outputs of `run` and `simulate` beyond --events-out/--frames-out: add new ones here.
 
-    With a state dir, the status file that `breathcue status` reads.
+    With a state dir, the status file that `breathcue status` reads and the
+    history; on the real clock, the dashboard, MQTT and metrics when enabled.
     """
     from .status import StatusFile
 
-    if state_dir is None:
-        return []
-    try:
-        return [StatusFile(state_dir)]
-    except OSError as exc:
-        log.error("no status file: cannot use the state dir %s: %s", state_dir, exc.strerror or exc)
-        return []
+    sinks: list[Sink] = []
+    if state_dir is not None:
+        try:
+            sinks.append(StatusFile(state_dir))
+        except OSError as exc:
+            log.error("no status file: cannot use the state dir %s: %s", state_dir, exc.strerror or exc)
+        if config.history.enabled:
+            from . import history
+
+            sinks += history.open_sinks(config, state_dir, daemon)
+    if not isinstance(daemon.clock, VirtualClock):  # a simulation stays off the dashboard, MQTT and metrics
+        if config.web.enabled:
+            from .web import server
+
+            sinks += server.open_sinks(config, state_dir, daemon)
+        if config.mqtt.enabled:
+            from . import mqtt
+
+            sinks += mqtt.open_sinks(config, state_dir, daemon)
+        if config.metrics.textfile:
+            from . import metrics
+
+            sinks += metrics.open_sinks(config, daemon)
+    return sinks
 
 
 # --- run ----------------------------------------------------------------------
@@ -364,6 +382,71 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- report, export, forget ----------------------------------------------------------
+
+
+def _add_report(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("report", help="a day or a week from the history: text, JSON or a picture")
+    _add_common(p)
+    p.add_argument("--day", metavar="YYYY-MM-DD", help="the day (default: today); with --week, the last day of the week")
+    p.add_argument("--week", action="store_true", help="the seven days ending with --day")
+    p.add_argument("--format", choices=("text", "json"), help="print as text (the default without --png) or JSON")
+    p.add_argument("--png", type=Path, metavar="FILE", help="draw the day (or week) as a PNG picture (the report extra)")
+    p.set_defaults(func=cmd_report)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from . import report
+
+    config = load_config(args)
+    return report.report_command(
+        configmod.state_dir(args.state_dir), timezone_of(config),
+        day=args.day, week=args.week, fmt=args.format, png=args.png, out=sys.stdout, err=sys.stderr,
+    )
+
+
+def _add_export(sub: argparse._SubParsersAction) -> None:
+    from .report import EXPORT_TABLES
+
+    p = sub.add_parser("export", help="the history as CSV or JSON Lines")
+    _add_common(p)
+    p.add_argument("--format", choices=("csv", "jsonl"), default="jsonl", help="jsonl (default) or csv")
+    p.add_argument("--since", metavar="YYYY-MM-DD", help="only from this day on (local midnight)")
+    p.add_argument("--table", choices=EXPORT_TABLES, help="only this table (default: all of them)")
+    p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of stdout")
+    p.set_defaults(func=cmd_export)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from . import report
+
+    config = load_config(args)
+    with contextlib.ExitStack() as stack:
+        out = stack.enter_context(open(args.output, "w", encoding="utf-8", newline="")) if args.output else sys.stdout
+        return report.export_command(
+            configmod.state_dir(args.state_dir), timezone_of(config),
+            fmt=args.format, since=args.since, table=args.table, out=out, err=sys.stderr,
+        )
+
+
+def _add_forget(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("forget", help="remove history for good")
+    _add_common(p)
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--before", metavar="YYYY-MM-DD", help="everything before this day (local midnight)")
+    which.add_argument("--all", action="store_true", help="everything")
+    p.set_defaults(func=cmd_forget)
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    from . import report
+
+    config = load_config(args)
+    return report.forget_command(
+        configmod.state_dir(args.state_dir), timezone_of(config), before=args.before, out=sys.stdout, err=sys.stderr
+    )
+
+
 # --- status ---------------------------------------------------------------------
 
 
@@ -485,7 +568,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="breathcue", description="A desk light that paces your breathing and nudges you to breathe."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_run, _add_pace, _add_leds, _add_simulate, _add_status, _add_config, _add_doctor, _add_analyze, _add_calibrate):
+    for add in (
+        _add_run, _add_pace, _add_leds, _add_simulate, _add_status, _add_report, _add_export, _add_forget,
+        _add_config, _add_doctor, _add_analyze, _add_calibrate,
+    ):
         add(sub)
     return parser
 

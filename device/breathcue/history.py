@@ -27,8 +27,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from .app import Sink
+from .app import Daemon, Sink
 from .clock import Clock
+from .config import Config
 from .core.types import Event, Sample
 
 log = logging.getLogger(__name__)
@@ -612,3 +613,15 @@ class HistorySink(Sink):
             "detail": _json({**json.loads(row["detail"]), "end": fields}),
         }
         self.batch.sessions[row["start"]] = row
+
+
+def open_sinks(config: Config, state_dir: Path, daemon: Daemon) -> list[Sink]:
+    """The history sink of `run` and `simulate`; none (logged) when the file cannot be used."""
+    try:
+        sink = HistorySink(
+            path_in(state_dir), daemon.clock, flush_seconds=config.history.flush_seconds, keep_days=config.history.keep_days
+        )
+    except HistoryError as exc:
+        log.error("no history: %s", exc)
+        return []
+    return [sink]
