@@ -484,7 +484,7 @@ def render(results: Sequence[Result], out: TextIO) -> int:
     return 1 if failed else 0
 
 
-def main(config_path: Path | None, state_dir: Path | None, out: TextIO, system: System | None = None, environ: Mapping[str, str] | None = None) -> int:
-    doctor = Doctor(system or System(), config_path, state_dir, dict(os.environ if environ is None else environ))
-    return render(doctor.run(), out)
+def main(config_path: Path | None, state_dir: Path | None, out: TextIO) -> int:
+    """`breathcue doctor` on this machine."""
+    return render(Doctor(System(), config_path, state_dir).run(), out)
 
