@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import math
 import wave
 from pathlib import Path
@@ -11,6 +12,7 @@ import numpy as np
 import pytest
 from scipy.io import wavfile
 
+from breathcue.cli import main
 from breathcue.core.types import Sample
 from breathcue.hw.replay import MISSING, RecordingError, RecordingWriter, ReplaySensor, load_recording, resample
 
@@ -310,3 +312,44 @@ def test_the_shared_recordings_load(name, options, count, rate):
         assert rec.values == np.load(path).tolist()
     assert all(math.isfinite(v) for v in rec.values)
 
+
+
+# --- the acceptance run: breathcue run --replay -------------------------------------------
+
+
+def breathing_csv_with_a_flat_stretch(path: Path) -> list[float]:
+    """80 s of real breathing (NeuroKit2 RSP resampled to 25 Hz, as volts) with 30-50 s exactly constant."""
+    rec = load_recording(DATA / "neurokit2_rsp_90s_100hz.csv", rate=100)
+    rsp = resample(rec.values, 100, 25)[: 80 * 25]
+    lo, hi = min(rsp), max(rsp)
+    volts = [round(1.45 + 0.3 * (v - lo) / (hi - lo), 6) for v in rsp]
+    volts[30 * 25 : 50 * 25] = [volts[30 * 25]] * (20 * 25)
+    path.write_text("time,volts\n" + "".join(f"{n / 25:.2f},{v}\n" for n, v in enumerate(volts)))
+    return volts
+
+
+def test_run_replay_of_a_flat_stretch_loses_the_signal_and_never_holds(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("BREATHCUE_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    breathing_csv_with_a_flat_stretch(tmp_path / "f.csv")
+    code = main(["run", "--sim", "--replay", "f.csv", "--rate", "25", "--column", "2", "--clock", "virtual", "--events-out", "e.jsonl"])
+    assert code == 0
+    events = [json.loads(line) for line in (tmp_path / "e.jsonl").read_text().splitlines()]
+    lost = [e for e in events if e["event"] == "signal_lost"]
+    ok = [e for e in events if e["event"] == "signal_ok"]
+    assert len(lost) == 1 and 30 <= lost[0]["t"] <= 33 and lost[0]["reason"] == "flat"
+    assert len(ok) == 1 and 50 <= ok[0]["t"] <= 56
+    assert not [e for e in events if e["event"] == "hold_start"]
+    assert sum(e["event"] == "breath" for e in events) > 10
+    assert max(e["t"] for e in events) < 80  # the run ended with the recording
+
+
+def test_run_replay_with_a_bad_file_or_options_exits_2(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("BREATHCUE_CONFIG", raising=False)
+    assert main(["run", "--sim", "--replay", str(tmp_path / "none.csv"), "--clock", "virtual"]) == 2
+    assert "none.csv: no such file" in capsys.readouterr().err
+    breathing_csv_with_a_flat_stretch(tmp_path / "f.csv")
+    assert main(["run", "--sim", "--replay", str(tmp_path / "f.csv"), "--column", "volume", "--clock", "virtual"]) == 2
+    assert "no column named 'volume'; the columns are time, volts" in capsys.readouterr().err
+    assert main(["run", "--sim", "--rate", "25", "--clock", "virtual", "--seconds", "1"]) == 2
+    assert "--rate and --column go with --replay FILE" in capsys.readouterr().err

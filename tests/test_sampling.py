@@ -10,11 +10,12 @@ import time
 import pytest
 
 from breathcue import config as configmod
+from breathcue.cli import main
 from breathcue.core.detector import BreathDetector
 from breathcue.core.types import Sample
 from breathcue.hw import i2c, sampling
 from breathcue.hw.ads1115 import ADS1115
-from breathcue.hw.replay import load_recording
+from breathcue.hw.replay import ReplaySensor, load_recording
 from breathcue.hw.sampling import AdcSensor, RailGuard, Rails, open_adc_sensor, stream
 from breathcue.hw.sim import SimulatedBreather
 
@@ -306,3 +307,68 @@ def test_open_bus_says_how_to_enable_i2c(monkeypatch, tmp_path):
     with pytest.raises(FileNotFoundError, match=r"there is no I2C bus .*i2c-1: enable I2C with `sudo raspi-config"):
         i2c.open_bus(1)
 
+
+
+# --- breathcue sensor ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def no_config(monkeypatch):
+    monkeypatch.delenv("BREATHCUE_CONFIG", raising=False)
+
+
+def test_sensor_read_sim_prints_volts_about_ten_times_a_second(no_config, capsys):
+    assert main(["sensor", "read", "--sim", "--clock", "virtual", "--seconds", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert 20 <= len(lines) <= 26
+    assert lines[0].startswith("t=    0.00 s") and " V  25 samples/s" in lines[0]
+
+
+def test_sensor_record_writes_the_recording_format_and_it_replays(no_config, tmp_path, capsys):
+    out = tmp_path / "strap.csv"
+    assert main(["sensor", "record", str(out), "--sim", "--scenario", "strap-off", "--seed", "0", "--clock", "virtual", "--seconds", "90"]) == 0
+    assert f"recorded 2250 samples (90.0 s at 25 Hz) to {out}" in capsys.readouterr().out
+    rec = load_recording(out)
+    assert (rec.rate_hz, rec.units, len(rec.values)) == (25.0, "V", 2250)
+    assert "simulated breather, scenario strap-off, seed 0" in rec.source
+    assert set(rec.faults.values()) == {"saturated"}  # the strap was unplugged at about 60 s
+    replay = ReplaySensor(rec, 25.0)
+    first = min(rec.faults)
+    assert replay.read(first / 25) == Sample(first / 25, None, "saturated")
+
+
+def test_sensor_read_on_the_adc_shows_raw_codes_and_rates(tmp_path, monkeypatch, capsys):
+    emu = ADS1115Emulator(time.monotonic, inputs=(1.25, 0, 0, 0), noise_lsb=2)
+    monkeypatch.setattr(sampling, "open_bus", lambda n: emu)
+    cfg = tmp_path / "pi.toml"
+    cfg.write_text('[hardware]\nmode = "pi"\n[sensor]\ndata_rate = 250\n')
+    assert main(["sensor", "read", "--config", str(cfg), "--seconds", "0.8"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    raw = int(lines[-1].split("raw")[1].split()[0])
+    assert abs(raw - 10000) <= 10  # 1.25 V / 4.096 V * 32768, with 2 LSB of noise
+    assert "1.250" in lines[-1] and "conversions/s" in lines[-1] and "0 I2C errors" in lines[-1]
+    assert emu.closed
+    assert main(["sensor", "read", "--config", str(cfg), "--clock", "virtual"]) == 2
+    assert "--clock virtual needs --sim" in capsys.readouterr().err
+
+
+def test_sensor_scan_without_a_bus_says_how_to_enable_it(no_config, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(i2c, "device_path", lambda n: tmp_path / f"i2c-{n}")
+    assert main(["sensor", "scan"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.startswith("breathcue: there is no I2C bus") and "raspi-config" in captured.err
+    assert "Traceback" not in captured.err and captured.out == ""
+
+
+def test_sensor_scan_draws_the_bus_and_finds_or_misses_the_adc(no_config, monkeypatch, capsys):
+    emu = ADS1115Emulator(Clock(), address=0x48)
+    monkeypatch.setattr(i2c, "open_bus", lambda n: emu)
+    assert main(["sensor", "scan"]) == 0
+    out = capsys.readouterr().out
+    assert "40: -- -- -- -- -- -- -- -- 48 --" in out and "0x48 answers: the ADS1115" in out
+    assert emu.closed
+    emu = ADS1115Emulator(Clock(), address=0x4B)
+    monkeypatch.setattr(i2c, "open_bus", lambda n: emu)
+    assert main(["sensor", "scan"]) == 1
+    out = capsys.readouterr().out
+    assert "nothing answers at 0x48" in out and "set sensor.address to it (ADDR to SCL)" in out

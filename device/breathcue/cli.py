@@ -26,6 +26,8 @@ from .hw.neopixel_ring import RingError
 if TYPE_CHECKING:
     from .app import Daemon, Sink
     from .core.pacing import PacedSession
+    from .hw.ports import Sensor
+    from .hw.replay import Recording
 
 log = logging.getLogger("breathcue")
 
@@ -160,6 +162,10 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     _add_common(p)
     _add_loop_options(p)
     p.add_argument("--seed", type=int, default=0, help="seed of the simulated breather")
+    _add_source_options(p, "demo")
+    p.add_argument("--replay", type=Path, metavar="FILE", help="use a recording as the sensor; the run ends when it does (docs/sensor.md)")
+    p.add_argument("--rate", type=float, metavar="HZ", help="the recording's samples per second, when the file does not say")
+    p.add_argument("--column", metavar="C", help="the recording's column: a header name, or a number counted from 1")
     p.set_defaults(func=cmd_run)
 
 
@@ -174,7 +180,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     clock = make_clock(args, config)
     # A virtual-clock run is a simulation: it keeps out of the live status unless told where to write.
     state = configmod.state_dir(args.state_dir) if args.clock == "real" or args.state_dir else None
-    parts = select.build(config, force_sim=args.sim, seed=args.seed)
+    parts = select.build(config, force_sim=args.sim, seed=args.seed, scenario=args.scenario, replay=replay_of(args))
     with output_sinks(args) as sinks:
         daemon = Daemon(
             config, clock, parts.sensor, parts.ring, sinks, args.seconds,
@@ -292,6 +298,92 @@ def cmd_leds_test(args: argparse.Namespace) -> int:
         finally:
             ring.close()
     return EXIT_OK
+
+
+# --- sensor ---------------------------------------------------------------------
+
+
+def _add_source_options(p: argparse.ArgumentParser, default: str) -> None:
+    from .hw.scenarios import SCENARIOS
+
+    p.add_argument("--scenario", default=default, choices=tuple(SCENARIOS), help=f"what the simulated person does (default {default}; docs/sensor.md)")
+
+
+def replay_of(args: argparse.Namespace) -> "Recording | None":
+    """The recording `run --replay` asks for; a bad file or option is a usage error."""
+    from .hw.replay import RecordingError, load_recording
+
+    if args.replay is None:
+        if args.rate is not None or args.column is not None:
+            raise UsageError("--rate and --column go with --replay FILE")
+        return None
+    try:
+        return load_recording(args.replay, rate=args.rate, column=args.column)
+    except RecordingError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _add_sensor(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sensor", help="watch, record or find the strap sensor")
+    ssub = p.add_subparsers(dest="sensor_command", required=True, metavar="{read,record,scan}")
+    read = ssub.add_parser("read", help="print the live reading: raw code, volts and rates")
+    read.set_defaults(func=cmd_sensor_read)
+    record = ssub.add_parser("record", help="record the strap to a file in breathcue's recording format")
+    record.add_argument("out", type=Path, metavar="OUT.csv", help="the file to write")
+    record.set_defaults(func=cmd_sensor_record)
+    for q in (read, record):
+        _add_common(q)
+        q.add_argument("--seconds", type=float, help="stop after this many seconds (default: at Ctrl-C)")
+        q.add_argument("--sim", action="store_true", help="the simulated breather instead of the ADC")
+        _add_source_options(q, "calm")
+        q.add_argument("--seed", type=int, default=0, help="seed of the simulated breather")
+        q.add_argument("--clock", choices=("real", "virtual"), default="real", help="virtual (with --sim) runs as fast as possible")
+        q.set_defaults(start=None)
+    scan = ssub.add_parser("scan", help="the I2C addresses that answer on sensor.bus, drawn as i2cdetect does")
+    _add_common(scan)
+    scan.set_defaults(func=cmd_sensor_scan)
+
+
+def sensor_source(args: argparse.Namespace) -> tuple[configmod.Config, Clock, "Sensor", str]:
+    from .hw import select
+
+    config = load_config(args)
+    clock = make_clock(args, config)
+    if args.clock == "virtual" and select.use_real_hardware(config, args.sim, select.pi_model()):
+        raise UsageError("--clock virtual needs --sim: the ADC converts in real time")
+    sensor, source = select.open_sensor(config, force_sim=args.sim, seed=args.seed, scenario=args.scenario)
+    return config, clock, sensor, source
+
+
+def cmd_sensor_read(args: argparse.Namespace) -> int:
+    from . import sensortool
+
+    config, clock, sensor, source = sensor_source(args)
+    print(f"reading {source}", file=sys.stderr)
+    stopped: list[bool] = []
+    with stop_on_signals(lambda: stopped.append(True)):
+        try:
+            return sensortool.read(sensor, clock, args.seconds, lambda: bool(stopped), sys.stdout)
+        finally:
+            sensor.close()
+
+
+def cmd_sensor_record(args: argparse.Namespace) -> int:
+    from . import sensortool
+
+    config, clock, sensor, source = sensor_source(args)
+    stopped: list[bool] = []
+    with stop_on_signals(lambda: stopped.append(True)):
+        try:
+            return sensortool.record(sensor, clock, args.seconds, lambda: bool(stopped), args.out, source, sys.stdout)
+        finally:
+            sensor.close()
+
+
+def cmd_sensor_scan(args: argparse.Namespace) -> int:
+    from . import sensortool
+
+    return sensortool.scan(load_config(args).sensor, sys.stdout, sys.stderr)
 
 
 # --- config ---------------------------------------------------------------------
@@ -570,7 +662,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (
         _add_run, _add_pace, _add_leds, _add_simulate, _add_status, _add_report, _add_export, _add_forget,
-        _add_config, _add_doctor, _add_analyze, _add_calibrate,
+        _add_config, _add_doctor, _add_analyze, _add_calibrate, _add_sensor,
     ):
         add(sub)
     return parser

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..config import Config
 from .ports import Ring, Sensor
-from .sampling import RailGuard, Rails, open_adc_sensor
+from .sampling import RailGuard, Rails, describe, open_adc_sensor
 from .replay import Recording, ReplaySensor
 from .sim import TerminalRing, make_breather
 
@@ -81,6 +81,22 @@ def build(
         sensor: Sensor = ReplaySensor(replay, rate)
     else:
         log.info("simulated breather: scenario %s, seed %d", scenario, seed)
-        breather = make_breather(scenario, seed, rate, supply_v=config.sensor.supply_v)
-        sensor = RailGuard(breather, Rails.of(config.sensor))
+        sensor = simulated_sensor(config, scenario, seed)
     return Parts(sensor, TerminalRing(config.ring.pixels), simulated=True)
+
+
+def simulated_sensor(config: Config, scenario: str = "calm", seed: int = 0) -> Sensor:
+    """The simulated strap playing ``scenario``, with the rails of the configured ADC and divider.
+
+    An unplugged simulated strap reads the top rail and is reported
+    ``saturated``, as the real one is.  ValueError for an unknown scenario.
+    """
+    breather = make_breather(scenario, seed, config.sensor.sample_rate_hz, supply_v=config.sensor.supply_v)
+    return RailGuard(breather, Rails.of(config.sensor))
+
+
+def open_sensor(config: Config, *, force_sim: bool = False, seed: int = 0, scenario: str = "calm") -> tuple[Sensor, str]:
+    """The sensor alone (for `breathcue sensor`), and where its samples come from."""
+    if use_real_hardware(config, force_sim, pi_model()):
+        return open_adc_sensor(config.sensor), describe(config.sensor)
+    return simulated_sensor(config, scenario, seed), f"simulated breather, scenario {scenario}, seed {seed}"
