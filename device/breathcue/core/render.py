@@ -176,11 +176,18 @@ class FrameEncoder:
       at 255, in proportion to the byte.  When a frame's estimate exceeds
       ``max_current_ma`` the whole frame is scaled down to fit, and the
       bytes actually sent never exceed it.
-    - Temporal dithering: each channel carries its rounding error to the
-      next frame (error diffusion in time), so the mean over frames is the
-      exact target and a slow fade at low brightness shows no steps.  The
-      channels start at staggered errors so a uniform glow does not flicker
-      in unison.  ``error`` is that state.
+    - Temporal dithering: each channel carries the fraction of a byte it
+      could not show to the next frame (error diffusion in time), so the
+      mean over frames is the exact target and a slow fade at low
+      brightness shows no steps.  The channels start at staggered fractions
+      so a uniform glow does not flicker in unison.
+
+    Speed: the daemon encodes every frame, so the channels are not looped
+    over in Python.  Each channel is a 16-bit lane of one big integer (its
+    target, at most 255 x 256, plus its carried fraction, below 256, never
+    overflows a lane), so adding the fractions, splitting bytes from
+    fractions and the next frame's fractions are three integer operations
+    for the whole ring.  ``error`` shows the carried fractions as a list.
     """
 
     def __init__(
@@ -197,10 +204,14 @@ class FrameEncoder:
         self.dither = dither
         scale = 255.0 * ONE * brightness
         self._table = [round(curve.to_linear(i / (TABLE_STEPS - 1)) * scale) for i in range(TABLE_STEPS)]
+        self._lanes = [x.to_bytes(2, "little") for x in self._table]
         self.budget = math.inf if max_current_ma is None else math.floor(255.0 * max_current_ma / ma_per_channel)
         """The most the sum of all bytes of a frame may be."""
         self.ma_per_channel = ma_per_channel
-        self.error: list[int] = []
+        self._channels = 0
+        self._low = 0  # 0x00ff in every lane
+        self._error = 0  # the carried fractions, one per lane
+        self._half = 0  # half a byte in every lane: rounding without dithering
 
     @classmethod
     def from_config(cls, ring: "RingConfig") -> "FrameEncoder":
@@ -212,61 +223,90 @@ class FrameEncoder:
             ma_per_channel=ring.ma_per_channel,
         )
 
+    @property
+    def error(self) -> list[int]:
+        """Each channel's carried fraction of a byte, in 1/256 (0-255)."""
+        return _unpack(self._error, self._channels)
+
     def current_ma(self, rgb: Sequence[RGBBytes]) -> float:
         """The estimated current of a frame of bytes."""
         return sum(r + g + b for r, g, b in rgb) * self.ma_per_channel / 255.0
 
-    def targets(self, frame: Frame) -> list[int]:
-        """Each channel's linear target in 1/256 of a byte, after the brightness and power caps."""
-        table, top = self._table, TABLE_STEPS - 1
-        out: list[int] = []
+    def _pack(self, frame: Frame) -> tuple[int, int]:
+        """The frame's targets as lanes of one integer, and their sum; before the power cap."""
+        table, lanes, top = self._table, self._lanes, TABLE_STEPS - 1
+        chunks: list[bytes] = []
+        total = 0
         last: RGB | None = None
+        chunk, weight = b"", 0
         for pixel in frame.pixels:
             if pixel is not last:  # a glow repeats one tuple: look it up once
                 last = pixel
-                r, g, b = pixel
-                lin = (
-                    table[min(top, max(0, int(r * top + 0.5)))],
-                    table[min(top, max(0, int(g * top + 0.5)))],
-                    table[min(top, max(0, int(b * top + 0.5)))],
-                )
-            out.extend(lin)
-        total = sum(out)
+                idx = [int(x * top + 0.5) for x in pixel]
+                if not (0 <= idx[0] <= top and 0 <= idx[1] <= top and 0 <= idx[2] <= top):
+                    idx = [min(top, max(0, i)) for i in idx]
+                chunk = lanes[idx[0]] + lanes[idx[1]] + lanes[idx[2]]
+                weight = table[idx[0]] + table[idx[1]] + table[idx[2]]
+            chunks.append(chunk)
+            total += weight
+        return int.from_bytes(b"".join(chunks), "little"), total
+
+    def targets(self, frame: Frame) -> list[int]:
+        """Each channel's linear target in 1/256 of a byte, after the brightness and power caps."""
+        packed, total = self._pack(frame)
+        targets = _unpack(packed, 3 * len(frame.pixels))
         if total > self.budget * ONE:
             k = self.budget * ONE / total
-            out = [int(x * k) for x in out]
-        return out
+            targets = [int(x * k) for x in targets]
+        return targets
 
     def encode(self, frame: Frame) -> list[RGBBytes]:
         """The bytes for one frame; call once per frame shown (dithering counts frames)."""
-        targets = self.targets(frame)
-        if not self.dither:
-            values = [(x + ONE // 2) >> 8 for x in targets]
-        else:
-            error = self.error
-            if len(error) != len(targets):
-                # Staggered start (golden ratio steps) so equal channels do not toggle together.
-                error[:] = [int((i * 0.6180339887 % 1.0 - 0.5) * ONE) for i in range(len(targets))]
-            values = []
-            for i, x in enumerate(targets):
-                acc = error[i] + x
-                v = (acc + ONE // 2) >> 8
-                error[i] = acc - (v << 8)
-                values.append(v)
+        n = 3 * len(frame.pixels)
+        if n != self._channels:
+            self._resize(n)
+        packed, total = self._pack(frame)
+        if total > self.budget * ONE:
+            k = self.budget * ONE / total
+            packed = _pack_ints([int(x * k) for x in _unpack(packed, n)])
+        acc = packed + (self._error if self.dither else self._half)
+        if self.dither:
+            self._error = acc & self._low
+        values = ((acc >> 8) & self._low).to_bytes(2 * n, "little")[0::2]
         if sum(values) > self.budget:
-            self._fit_budget(values, targets)
-        it = iter(values)
-        return list(zip(it, it, it))
+            values = self._fit_budget(values, _unpack(packed, n))
+        return list(zip(values[0::3], values[1::3], values[2::3]))
 
-    def _fit_budget(self, values: list[int], targets: list[int]) -> None:
+    def _resize(self, n: int) -> None:
+        """Lanes for ``n`` channels; fractions staggered by the golden ratio."""
+        self._channels = n
+        self._low = int.from_bytes(b"\xff\x00" * n, "little")
+        self._half = _pack_ints([ONE // 2] * n)  # without dithering: round to nearest
+        self._error = _pack_ints([int(i * 0.6180339887 % 1.0 * ONE) for i in range(n)])
+
+    def _fit_budget(self, values: bytes, targets: list[int]) -> bytes:
         """Rounding went past the power cap: take back the biggest round-ups.
 
-        When dithering, the taken-back share stays in the channel's error
-        (up to one byte) and is shown later.
+        When dithering, the channel then carries as much of the taken-back
+        share as its lane holds (just under a byte) to later frames.
         """
-        excess = sum(values) - int(self.budget)
-        order = sorted(range(len(values)), key=lambda i: targets[i] - (values[i] << 8))
+        out = list(values)
+        excess = sum(out) - int(self.budget)
+        order = sorted(range(len(out)), key=lambda i: targets[i] - (out[i] << 8))
         for i in order[:excess]:
-            values[i] -= 1
-            if self.dither:
-                self.error[i] = min(ONE, self.error[i] + ONE)  # bounded: a long capped spell cannot wind it up
+            out[i] -= 1
+        if self.dither:
+            error = self.error
+            for i in order[:excess]:
+                error[i] = ONE - 1
+            self._error = _pack_ints(error)
+        return bytes(out)
+
+
+def _pack_ints(values: list[int]) -> int:
+    return int.from_bytes(b"".join(v.to_bytes(2, "little") for v in values), "little")
+
+
+def _unpack(packed: int, n: int) -> list[int]:
+    raw = packed.to_bytes(2 * n, "little")
+    return [raw[i] | raw[i + 1] << 8 for i in range(0, 2 * n, 2)]
