@@ -8,7 +8,7 @@ import pytest
 from gpiozero import DigitalInputDevice
 from gpiozero.pins.mock import MockFactory
 
-from breathcue.hw.ads1115 import ADS1015, ADS1115, MUX, PGA, describe_channel, parse_channel
+from breathcue.hw.ads1115 import ADS1015, ADS1115, PGA, describe_channel, parse_channel
 
 from .ads1115_emulator import ADS1115Emulator, Clock
 

@@ -12,7 +12,7 @@ from breathcue.app import Daemon, EventWriter
 from breathcue.core.detector import BreathDetector
 from breathcue.hw import select
 from breathcue.hw.sampling import RailGuard, Rails
-from breathcue.hw.scenarios import KINDS, SCENARIOS, scenario, timeline
+from breathcue.hw.scenarios import KINDS, SCENARIOS, timeline
 from breathcue.hw.sim import SimulatedBreather, make_breather
 
 RATE = 25.0
