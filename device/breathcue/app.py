@@ -156,6 +156,7 @@ class Daemon:
         self.frames_written = 0  # frames sent to the ring: only changed ones, and a refresh each second
         self._last_rgb: list[RGBBytes] | None = None
         self._next_refresh = 0.0
+        self._status_changed = True  # the ring's status line needs redoing
 
     # --- sessions ---------------------------------------------------------------
 
@@ -227,7 +228,10 @@ class Daemon:
         self._commands.put(Command(name, args))
 
     def _drain_commands(self) -> None:
+        if self._commands.empty():  # the usual case, checked each frame without raising queue.Empty
+            return
         t = self.clock.now()
+        self._status_changed = True
         while True:
             try:
                 command = self._commands.get_nowait()
@@ -368,6 +372,7 @@ class Daemon:
 
     def _each_second(self, t: float) -> None:
         self._update_schedule()
+        self._status_changed = True
         if self.sinks:
             status = self.status()
             for sink in self.sinks:
@@ -424,6 +429,7 @@ class Daemon:
                 self._score(event)
         else:
             log.info("%s at %.1f s %s", name, event.t, dict(event.fields))
+            self._status_changed = True
             self.recent.append({**event.to_json_dict(), "wall": wall.isoformat(timespec="seconds")})
             if name == "cue_start":
                 self.cues_today += 1
@@ -463,7 +469,9 @@ class Daemon:
     def _show(self, frame: Frame, t: float) -> None:
         """Encode every frame (dithering counts frames); write the ring only when it changed."""
         rgb = self.encoder.encode(frame)
-        self.ring.set_status(self.status_line())
+        if self._status_changed:  # once a second, and when something happened
+            self._status_changed = False
+            self.ring.set_status(self.status_line())
         if rgb != self._last_rgb or t >= self._next_refresh:
             self.ring.show(rgb, t)
             self._last_rgb = rgb

@@ -35,9 +35,9 @@ def write_atomic(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` in one rename (readable by all, as the state dir allows)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(fd, 0o644)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
-        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -92,7 +92,7 @@ class Ack:
         return t - self.started >= ACKS[self.kind][2]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class View:
     """Everything that decides the picture at one moment."""
 
