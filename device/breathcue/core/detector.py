@@ -34,15 +34,19 @@ BREATH_HZ = 0.25  # where the filters' delay is measured and compensated
 TURN_SHARE = 0.3  # a turning point needs a swing back of this share of the typical depth...
 QUICK_TURN_SHARE = 0.12  # ...or, at the end of a breath, only this much after a full exhale...
 FULL_SWING_SHARE = 0.7  # ...of this share of the depth, so a breath is reported within a second of its end
-MIN_HALF_SECONDS = 0.4  # the shortest inhale or exhale
+MIN_HALF_SECONDS = 0.5  # the shortest inhale or exhale...
+MIN_BREATH_SECONDS = 1.5  # ...and breath (40 a minute): a cardiac ripple is quicker
 MIN_BREATH_SHARE = 0.3  # a breath shallower than this share of the typical swing is a wobble
-DEPTH_SWINGS = 6  # the typical depth is a low middle (the 3rd smallest) of this many recent swings
+DEPTH_SWINGS = 6  # the typical depth is the median of this many recent swings
 RATE_INTERVALS = 5  # the rate is the median of this many recent breath intervals
 MAX_INTERVAL_SECONDS = 30.0  # a longer gap between breaths is no breathing interval
 # Stillness and holds.
 MOVE_WINDOW_SECONDS = 2.0  # movement is the range of the slow signal over this window...
 STILL_SHARE = 0.2  # ...and the chest is still while it stays under this share of the depth
 RESUME_SHARE = 0.35  # a hold ends at a movement of this share of the depth
+SMALL_SHARE = 0.08  # without breathing motion, swings of this share of the depth...
+SMALL_HALF_SECONDS = 0.8  # ...at least this far apart (slower than a heartbeat)...
+SMALL_SWINGS = 3  # ...this many times over are breathing, smaller than we knew: no hold
 READY_SWINGS = 3  # consistent swings needed after a (re)start before a hold or artefact can be called
 MOTION_WINDOW_SECONDS = 1.0  # breathing moves the slow signal over this window...
 MOTION_SHARE = 0.2  # ...by more than this share of the depth; drift, relaxation and ripple do not
@@ -50,7 +54,7 @@ LAST_BREATH_SECONDS = 8.0  # a hold starts at most this long after the last turn
 TURN_SLACK_SECONDS = 1.5  # ...and at most this long before it (a ripple can turn on the plateau's edge)
 HOLD_START_LAG = -0.6  # from the last breathing motion of the slow signal to where the movement really stopped
 # Artefacts and lost signal.
-ARTIFACT_SHARE = 3.0  # movement this many typical depths is a motion artefact...
+ARTIFACT_SHARE = 3.0  # movement this many usual depths (the larger of typical and baseline) is a motion artefact...
 STEP_SHARE_PER_SECOND = 8.0  # ...and so is a jump between samples this fast
 ARTIFACT_CALM_SECONDS = 3.0  # an artefact ends after this long within...
 ARTIFACT_CALM_SHARE = 2.0  # ...this many typical depths of movement
@@ -63,7 +67,8 @@ POLARITY_REVIEW_SWINGS = 16  # it is reviewed once after this many...
 POLARITY_REVIEW_MARGIN = 0.15  # ...and turned over if the evidence then clearly says so
 RECENT_SECONDS = 8.0  # the range over this window is the depth before any swing, and caps the turning threshold
 BASELINE_BREATHS = 3  # a cold start takes its baseline from the median of this many breaths
-BASELINE_ALPHA = 0.03  # per breath, how fast the baseline follows calm breathing
+BASELINE_ALPHA = 0.03  # per breath, how fast the baseline follows breathing
+SIGH_SHARE = 1.8  # a breath deeper than this many baselines is a sigh: the baseline ignores it
 SHALLOW_END_BREATHS = 3  # shallow breathing ends when this many recent breaths are deep enough
 
 
@@ -98,6 +103,52 @@ class Turn:
     slope: float = 0.0  # the steepest change per sample on the way here
 
 
+class SmallSwings:
+    """Swings of the slow signal far smaller than a breath, counted while the chest looks still.
+
+    A hysteresis tracker with a threshold of a small share of the typical
+    depth: slow drift never reverses and the cardiac residue of the slow
+    signal is under the threshold (and quicker than SMALL_HALF_SECONDS), so a
+    held chest counts none, while breathing at a smaller scale than the depth
+    learnt (motion inflated it, or the strap slackened) counts one per half breath.
+    """
+
+    __slots__ = ("rising", "hi", "hi_t", "lo", "lo_t", "last", "swings")
+
+    def __init__(self) -> None:
+        self.reset(0.0, 0.0)
+
+    def reset(self, t: float, z: float) -> None:
+        self.rising: bool | None = None
+        self.hi = self.lo = z
+        self.hi_t = self.lo_t = t
+        self.last: tuple[float, float] | None = None
+        self.swings: list[float] = []
+
+    def push(self, t: float, z: float, threshold: float) -> int:
+        """Track one value; return the number of swings counted so far."""
+        rising = self.rising
+        if rising is not False:
+            if z > self.hi:
+                self.hi, self.hi_t = z, t
+            elif self.hi - z > threshold:
+                self._turn(self.hi_t, self.hi)
+                self.rising, self.lo, self.lo_t = False, z, t
+                return len(self.swings)
+        if rising is not True:
+            if z < self.lo:
+                self.lo, self.lo_t = z, t
+            elif z - self.lo > threshold:
+                self._turn(self.lo_t, self.lo)
+                self.rising, self.hi, self.hi_t = True, z, t
+        return len(self.swings)
+
+    def _turn(self, t: float, value: float) -> None:
+        if self.last is not None and t - self.last[0] >= SMALL_HALF_SECONDS:
+            self.swings.append(abs(value - self.last[1]))
+        self.last = (t, value)
+
+
 def _median(values: list[float]) -> float:
     s = sorted(values)
     n = len(s)
@@ -119,6 +170,7 @@ class BreathDetector:
         self._fast_delay = group_delay(fast, BREATH_HZ, rate_hz)
         self._slow_delay = self._fast_delay + group_delay(slow, BREATH_HZ, rate_hz)
         self._window = SlidingRange(MOVE_WINDOW_SECONDS)
+        self._small = SmallSwings()
         self._recent_range = SlidingRange(RECENT_SECONDS)
         self._step_limit = STEP_SHARE_PER_SECOND / rate_hz  # in typical depths per sample
         self._motion = SlidingRange(MOTION_WINDOW_SECONDS)
@@ -136,6 +188,8 @@ class BreathDetector:
         self._depths: deque[float] = deque(maxlen=DEPTH_SWINGS)
         self._typical: float | None = None
         self._cold_depths: list[float] = []
+        self._calibrated = baseline is not None
+        self._adapted = 0
         self._intervals: deque[float] = deque(maxlen=RATE_INTERVALS)
         self._rate: float | None = None
         self._last_peak_t: float | None = None
@@ -200,10 +254,11 @@ class BreathDetector:
             if move > RESUME_SHARE * typical:
                 self._found(t, events)
             return events
+        usual = self._usual if self._usual > typical else typical  # deeper breathing than of late is no motion
         if self._artifact_start is not None:
-            self._artifact(t, move, typical, events)
+            self._artifact(t, move, usual, events)
             return events
-        if move > ARTIFACT_SHARE * typical or abs(dy) > self._step_limit * typical:
+        if move > ARTIFACT_SHARE * usual or abs(dy) > self._step_limit * usual:
             if self._ready:
                 self._begin_artifact(t, events)
                 return events
@@ -211,6 +266,10 @@ class BreathDetector:
         still = move < STILL_SHARE * typical
         if self._motion.push(t, z) > MOTION_SHARE * typical:
             self._moved_at = t
+            self._small.reset(t, z)
+        elif self._small.push(t, z, SMALL_SHARE * typical) >= SMALL_SWINGS and self._hold_start is None:
+            self._rescale(t, self._small.swings)  # still breathing, only smaller than the depth we knew
+            return events
         if self._hold_start is not None:
             if move > RESUME_SHARE * typical:
                 self._end_hold(t, events)
@@ -220,7 +279,7 @@ class BreathDetector:
         if still:
             if self._still_since is None:
                 self._still_since = t
-            if self._ready:
+            if self._ready and self._turns:
                 # The hold starts where breathing movement stopped: after the last turning point, and soon after it.
                 last_turn = self._turns[-1].t
                 start = max(self._moved_at - self._slow_delay + HOLD_START_LAG, last_turn - TURN_SLACK_SECONDS, self._epoch)
@@ -232,7 +291,9 @@ class BreathDetector:
 
         # Segmentation: track the running extreme; confirm it on a swing back.
         ext = self._ext_value
-        if self._rising:
+        if self._rising is None:
+            self._first_turn(t, y, turn_at, still, events)
+        elif self._rising:
             if y > ext:
                 self._ext_value = y
                 self._ext_t = t
@@ -248,6 +309,23 @@ class BreathDetector:
             self._rising = True
             self._from_value, self._ext_value, self._ext_t = ext, y, t
         return events
+
+    def _first_turn(self, t: float, y: float, turn_at: float, still: bool, events: list[Event]) -> None:
+        """After a restart the direction is unknown: watch both extremes until the signal turns from one."""
+        if y > self._ext_value:
+            self._ext_value, self._ext_t = y, t
+        if y < self._low_value:
+            self._low_value, self._low_t = y, t
+        if still:
+            return
+        if self._ext_value - y > turn_at and self._ext_t > self._epoch:
+            self._turn(Turn(True, self._ext_t - self._fast_delay, self._ext_value, self._up), t, events)
+            self._rising = False
+            self._from_value, self._ext_value, self._ext_t = self._ext_value, y, t
+        elif y - self._low_value > turn_at and self._low_t > self._epoch:
+            self._turn(Turn(False, self._low_t - self._fast_delay, self._low_value, -self._down), t, events)
+            self._rising = True
+            self._from_value, self._ext_value, self._ext_t = self._low_value, y, t
 
     def finish(self, t: float) -> list[Event]:
         """The recording ended at ``t``: report breaths still held back, and a last one cut off mid-exhale."""
@@ -286,9 +364,9 @@ class BreathDetector:
         """Forget turning points: after a start, a lost signal or an artefact no breath spans the gap."""
         self._epoch = t
         self._epoch_value = self._from_value = self._y
-        self._rising = True
-        self._ext_value = self._y
-        self._ext_t = t
+        self._rising: bool | None = None
+        self._ext_value = self._low_value = self._y
+        self._ext_t = self._low_t = t
         self._turns: list[Turn] = []
         self._swings = 0
         self._ready = False
@@ -296,6 +374,15 @@ class BreathDetector:
         self._moved_at = t
         self._last_peak_t = None
         self._up = self._down = 0.0
+
+    def _rescale(self, t: float, swings: list[float]) -> None:
+        """Breathing goes on at a smaller scale than the depth learnt (after motion, or a looser strap): relearn it."""
+        self._depths.clear()
+        self._depths.extend(swings)
+        self._typical = _median(swings)
+        self._reset_segments(t)
+        self._swings = len(swings)
+        self._ready = self._swings >= READY_SWINGS
 
     # --- turning points and breaths ---------------------------------------
 
@@ -317,10 +404,9 @@ class BreathDetector:
                 self._learn_polarity(turn, turn.t - last.t, now, events)
             self._depths.append(swing)
             ordered = sorted(self._depths)
-            typical = self._typical = ordered[len(ordered) // 3]  # a low middle: a few big swings (motion) do not inflate it
+            typical = self._typical = _median(ordered)
             self._swings += 1
-            middle = _median(ordered)
-            consistent = sum(1 for d in ordered if 0.5 * middle <= d <= 2.0 * middle)
+            consistent = sum(1 for d in ordered if 0.5 * typical <= d <= 2.0 * typical)
             self._ready = self._swings >= READY_SWINGS and consistent >= READY_SWINGS
         turns.append(turn)
         if len(turns) > 3:
@@ -371,7 +457,7 @@ class BreathDetector:
         if peak.high != (sign > 0):
             return  # these three turns make an exhale-inhale, not a breath
         depth = sign * (peak.value - 0.5 * (onset.value + end.value))
-        if self._typical is not None and depth < MIN_BREATH_SHARE * self._typical:
+        if (self._typical is not None and depth < MIN_BREATH_SHARE * self._typical) or end.t - onset.t < MIN_BREATH_SECONDS:
             return  # a ripple on a pause, not a breath
         if self._last_peak_t is not None and peak.t - self._last_peak_t <= MAX_INTERVAL_SECONDS:
             self._intervals.append(peak.t - self._last_peak_t)
@@ -416,7 +502,7 @@ class BreathDetector:
     def _patterns(self, now: float, end: float, onset: float, depth: float, rel: float | None, events: list[Event]) -> None:
         if rel is not None:
             self._shallow(now, end, onset, rel, events)
-            if self._shallow_start is None and self._artifact_start is None and 1 / 1.6 <= rel <= 1.6:
+            if self._shallow_start is None and self._artifact_start is None and rel <= SIGH_SHARE:
                 self._adapt_baseline(depth)
         self._rapid(now, end, events)
         self._set_state(now)
@@ -438,12 +524,19 @@ class BreathDetector:
             self._shallow_start = None
 
     def _adapt_baseline(self, depth: float) -> None:
-        """Follow calm breathing slowly; shallow, hold and artefact periods are left out by the caller."""
+        """Follow breathing slowly; shallow, hold and artefact periods and sighs are left out by the caller.
+
+        A baseline learnt from a cold start is the running mean of its breaths
+        until that is as slow as BASELINE_ALPHA; a calibrated one only ever
+        moves by BASELINE_ALPHA a breath.
+        """
+        self._adapted += 1
+        alpha = BASELINE_ALPHA if self._calibrated else max(BASELINE_ALPHA, 1.0 / (BASELINE_BREATHS + self._adapted))
         b = self.baseline
         rate = b.rate_bpm
         if self._rate:
-            rate = self._rate if not rate else rate + BASELINE_ALPHA * (self._rate - rate)
-        self.baseline = Baseline(b.depth + BASELINE_ALPHA * (depth - b.depth), rate, b.polarity)
+            rate = self._rate if not rate else rate + alpha * (self._rate - rate)
+        self.baseline = Baseline(b.depth + alpha * (depth - b.depth), rate, b.polarity)
 
     def _rapid(self, now: float, end: float, events: list[Event]) -> None:
         cfg = self.config
@@ -522,7 +615,9 @@ class BreathDetector:
             return
         events.append(Event("artifact_end", t, {"start": self._artifact_start}))
         self._artifact_start = None
+        ready = self._ready and self._typical is not None
         self._reset_segments(t)
+        self._ready = ready  # the depth is still known; a hold still needs a breath's turn after the artefact
         self._set_state(t)
 
     def _lose(self, t: float, reason: str, events: list[Event]) -> None:
@@ -540,6 +635,10 @@ class BreathDetector:
         self._set_state(t)
 
     # --- status -------------------------------------------------------------------
+
+    @property
+    def _usual(self) -> float:
+        return self.baseline.depth if self.baseline is not None else 0.0
 
     def _set_state(self, t: float) -> None:
         if self._lost is not None:
