@@ -1,0 +1,338 @@
+// The breathcue dashboard: live state over server-sent events, today's history, and commands.
+"use strict";
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const css = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  const COLOURS = {};
+  for (const k of ["hold", "shallow", "rapid", "signal_lost", "session", "accent", "ink", "muted", "line"]) COLOURS[k] = css(`--${k}`);
+
+  const dashboard = (window.dashboard = { samples: 0, live: null, timeline: null, hours: null, status: null });
+  let info = { pixels: 24, wave_seconds: 30, patterns: [], snooze_minutes: 30, history: false, timezone: "" };
+  const wave = { t: [], v: [] };
+
+  // --- the ring --------------------------------------------------------------------
+
+  let cells = [];
+  function buildRing(n) {
+    const svg = $("ring");
+    const ns = "http://www.w3.org/2000/svg";
+    svg.replaceChildren();
+    const base = document.createElementNS(ns, "circle");
+    base.setAttribute("r", "104");
+    base.setAttribute("class", "base");
+    svg.append(base);
+    const r = Math.min(14, (Math.PI * 80) / n * 0.8);
+    cells = [];
+    for (let i = 0; i < n; i++) {
+      const a = (2 * Math.PI * i) / n; // pixel 0 at the top, clockwise
+      const c = document.createElementNS(ns, "circle");
+      c.setAttribute("cx", (80 * Math.sin(a)).toFixed(2));
+      c.setAttribute("cy", (-80 * Math.cos(a)).toFixed(2));
+      c.setAttribute("r", r.toFixed(2));
+      c.setAttribute("fill", "#000");
+      svg.append(c);
+      cells.push(c);
+    }
+  }
+  // LED bytes are linear light; a screen expects sRGB, so a dim LED is shown dim, not black.
+  const srgb = (b) => Math.round(255 * Math.pow(b / 255, 1 / 2.2));
+  function showRing(rgb) {
+    if (rgb.length !== cells.length) buildRing(rgb.length);
+    rgb.forEach(([r, g, b], i) => cells[i].setAttribute("fill", `rgb(${srgb(r)},${srgb(g)},${srgb(b)})`));
+  }
+
+  // --- the state -----------------------------------------------------------------------
+
+  const clockTime = (iso) => (iso ? iso.slice(11, 16) : "");
+  const mmss = (s) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
+  const pct = (x) => (x == null ? "–" : `${Math.round(100 * x)} %`);
+
+  function showStatus(s) {
+    dashboard.status = s;
+    const state = $("state");
+    state.textContent = (s.state || "–").replace("_", " ");
+    state.className = `pill ${s.state || ""}`;
+    $("rate").textContent = s.rate_bpm == null ? "–" : s.rate_bpm.toFixed(1);
+    $("depth").textContent = s.rel_depth == null ? "–" : Math.round(100 * s.rel_depth);
+    let activity = "";
+    if (s.session) {
+      const total = s.session.minutes ? ` / ${mmss(60 * s.session.minutes)}` : "";
+      const inPace = s.session.adherence && s.session.adherence.in_pace != null ? `, in pace ${pct(s.session.adherence.in_pace)}` : "";
+      activity = `Session ${s.session.pattern || ""}: ${mmss(s.session.seconds)}${total}${inPace}`;
+    } else if (s.cue) {
+      activity = `Nudging: ${s.cue.reason}, level ${s.cue.level}, for ${Math.round(s.cue.seconds)} s`;
+    }
+    $("activity").textContent = activity;
+    const n = s.nudges || {};
+    let nudges = n.allowed === false ? `Nudges held back: ${String(n.blocked || "").replaceAll("_", " ")}` : "Nudges on";
+    if (n.snoozed_until) nudges += ` · snoozed until ${clockTime(n.snoozed_until)}`;
+    if (n.paused_until) nudges += ` · paused until ${n.paused_until.replace("T", " ")}`;
+    if (n.today != null) nudges += ` · ${n.today} today`;
+    $("nudges").textContent = nudges;
+    const pause = $("pause");
+    pause.textContent = n.paused_until ? "Resume" : "Pause until next working day";
+    pause.dataset.command = n.paused_until ? "resume" : "pause";
+    const errors = (s.config && s.config.errors) || [];
+    $("config-errors").hidden = errors.length === 0;
+    $("config-errors").textContent = errors.length ? `The config has errors (the last good one runs):\n${errors.join("\n")}` : "";
+    if (Array.isArray(s.recent_events) && !eventsSeeded) {
+      eventsSeeded = true;
+      s.recent_events.forEach(addEvent);
+    }
+  }
+
+  // --- events ------------------------------------------------------------------------------
+
+  let eventsSeeded = false;
+  function describe(e) {
+    switch (e.event) {
+      case "hold_end": return `${Math.round(e.duration)} s`;
+      case "cue_start": return `${e.reason}, level ${e.level}`;
+      case "cue_level": return `level ${e.level}`;
+      case "cue_end": return `${e.reason}: ${String(e.outcome || "").replaceAll("_", " ")}`;
+      case "cue_skipped": return `${e.reason}: ${String(e.why || "").replaceAll("_", " ")}`;
+      case "session_start": return e.pattern || "";
+      case "session_end": return `${e.pattern || ""} ${e.outcome || ""}${e.in_pace != null ? `, in pace ${pct(e.in_pace)}` : ""}`;
+      case "snooze": return `${e.minutes} min`;
+      case "signal_lost": return e.reason || "";
+      case "button": return `${e.press} press: ${String(e.action).replace("_", " ")}`;
+      default: return "";
+    }
+  }
+  function addEvent(e) {
+    const li = document.createElement("li");
+    const time = document.createElement("time");
+    time.textContent = e.wall ? e.wall.slice(11, 19) : "";
+    const name = document.createElement("b");
+    name.textContent = e.event.replaceAll("_", " ");
+    const text = document.createElement("span");
+    text.textContent = describe(e);
+    li.append(time, name, text);
+    const list = $("events");
+    list.prepend(li);
+    while (list.children.length > 50) list.lastChild.remove();
+  }
+
+  // --- charts ----------------------------------------------------------------------------------
+
+  const axis = (extra = {}) => ({ stroke: COLOURS.muted, grid: { stroke: COLOURS.line, width: 1 }, ticks: { stroke: COLOURS.line }, ...extra });
+  const widthOf = (el) => Math.max(200, el.clientWidth);
+  const tzDate = () => (info.timezone ? (ts) => uPlot.tzDate(new Date(ts * 1e3), info.timezone) : undefined);
+
+  function makeLive() {
+    const el = $("wave");
+    dashboard.live = new uPlot(
+      {
+        width: widthOf(el),
+        height: 180,
+        legend: { show: false },
+        cursor: { show: false },
+        scales: { x: { time: false, range: (u, lo, hi) => [hi - info.wave_seconds, hi] } },
+        series: [{}, { label: "strap", stroke: COLOURS.accent, width: 2, spanGaps: false }],
+        axes: [axis({ values: (u, ticks) => ticks.map((t) => `${Math.round(t - u.scales.x.max)} s`) }), axis({ size: 55 })],
+      },
+      [wave.t, wave.v],
+      el,
+    );
+  }
+
+  let drawTimer = null;
+  function addWave(msg) {
+    // A message may repeat the last points of the backlog sent on connecting: keep each time once.
+    const after = wave.t.length ? wave.t[wave.t.length - 1] : -Infinity;
+    msg.t.forEach((t, i) => {
+      if (t > after) {
+        wave.t.push(t);
+        wave.v.push(msg.v[i]);
+      }
+    });
+    if (!wave.t.length) return;
+    const last = wave.t[wave.t.length - 1];
+    let cut = 0;
+    while (cut < wave.t.length && wave.t[cut] < last - info.wave_seconds) cut++;
+    if (cut) {
+      wave.t.splice(0, cut);
+      wave.v.splice(0, cut);
+    }
+    dashboard.samples += msg.t.length;
+    if (drawTimer === null) {
+      drawTimer = setTimeout(() => {
+        drawTimer = null;
+        if (dashboard.live && wave.t.length) dashboard.live.setData([wave.t, wave.v]);
+      }, 100);
+    }
+  }
+
+  function bands(today) {
+    // Episodes and sessions as shaded bands, nudges as triangles along the top.
+    return (u) => {
+      const { ctx, bbox } = u;
+      const x = (t) => u.valToPos(t, "x", true);
+      ctx.save();
+      for (const e of today.timeline.episodes) {
+        ctx.fillStyle = COLOURS[e.kind] || COLOURS.muted;
+        ctx.globalAlpha = e.kind === "hold" ? 0.4 : 0.25;
+        ctx.fillRect(x(e.start), bbox.top, Math.max(1.5, x(e.end) - x(e.start)), bbox.height);
+      }
+      ctx.fillStyle = COLOURS.session;
+      ctx.globalAlpha = 0.18;
+      for (const s of today.timeline.sessions) ctx.fillRect(x(s.start), bbox.top, Math.max(2, x(s.end || s.start + 60) - x(s.start)), bbox.height);
+      ctx.globalAlpha = 1;
+      const size = 5 * devicePixelRatio;
+      for (const c of today.timeline.cues) {
+        const cx = x(c.start);
+        ctx.beginPath();
+        ctx.moveTo(cx - size, bbox.top);
+        ctx.lineTo(cx + size, bbox.top);
+        ctx.lineTo(cx, bbox.top + 1.6 * size);
+        ctx.closePath();
+        ctx.fillStyle = COLOURS[c.reason] || COLOURS.ink;
+        ctx.strokeStyle = ctx.fillStyle;
+        c.recovered ? ctx.fill() : ctx.stroke();
+      }
+      ctx.restore();
+    };
+  }
+
+  function showToday(today) {
+    const r = today.report;
+    $("day").textContent = r.day;
+    const longest = r.longest_hold_seconds == null ? "" : ` (longest ${Math.round(r.longest_hold_seconds)} s)`;
+    const rate = r.mean_rate_bpm == null ? "–" : r.mean_rate_bpm.toFixed(1);
+    $("summary").textContent =
+      `${r.holds} breath holds${longest} · ${Math.round(r.shallow_minutes)} min shallow · ${rate} breaths/min · ` +
+      `${r.cues} nudges, ${r.cues_recovered} followed by recovery within 30 s · ${r.sessions} sessions` +
+      (r.mean_adherence == null ? "" : `, in pace ${pct(r.mean_adherence)}`);
+    // One point per minute, in its middle; a break in the line where minutes are missing.
+    const m = today.timeline.minutes;
+    const data = [[], [], []];
+    m.time.forEach((t, i) => {
+      if (i > 0 && t - m.time[i - 1] > 60) data.forEach((column, k) => column.push(k === 0 ? m.time[i - 1] + 90 : null));
+      data[0].push(t + 30);
+      data[1].push(m.rate_bpm[i]);
+      data[2].push(m.depth_pct[i]);
+    });
+    const tl = $("timeline");
+    dashboard.timeline && dashboard.timeline.destroy();
+    dashboard.timeline = new uPlot(
+      {
+        width: widthOf(tl),
+        height: 220,
+        tzDate: tzDate(),
+        scales: { x: { time: true }, rate: { auto: true }, depth: { auto: true } },
+        series: [
+          {},
+          { label: "rate /min", scale: "rate", stroke: COLOURS.accent, width: 1.5, spanGaps: false },
+          { label: "depth %", scale: "depth", stroke: "#2b9aa8", width: 1.2, spanGaps: false },
+        ],
+        axes: [axis(), axis({ scale: "rate", size: 45 }), axis({ scale: "depth", side: 1, size: 45, grid: { show: false } })],
+        hooks: { drawClear: [bands(today)] },
+      },
+      data,
+      tl,
+    );
+    const hours = Object.keys(r.holds_per_hour).map(Number);
+    const hl = $("hours");
+    dashboard.hours && dashboard.hours.destroy();
+    dashboard.hours = new uPlot(
+      {
+        width: widthOf(hl),
+        height: 140,
+        legend: { show: false },
+        cursor: { show: false },
+        scales: { x: { time: false, range: [-0.5, 23.5] }, y: { range: (u, lo, hi) => [0, Math.max(3, hi)] } },
+        series: [{}, { label: "holds", fill: COLOURS.hold, stroke: COLOURS.hold, paths: uPlot.paths.bars({ size: [0.8, 40] }), points: { show: false } }],
+        axes: [axis({ values: (u, ticks) => ticks.map((t) => String(t).padStart(2, "0")), incrs: [1, 2, 3, 6] }), axis({ size: 40, incrs: [1, 2, 5, 10, 20, 50] })],
+      },
+      [hours, Object.values(r.holds_per_hour)],
+      hl,
+    );
+  }
+
+  async function loadToday() {
+    if (!info.history) {
+      $("summary").textContent = "No history is kept (history.enabled is off).";
+      return;
+    }
+    try {
+      const answer = await fetch("/api/today");
+      const body = await answer.json();
+      if (!answer.ok) throw new Error(body.error || answer.statusText);
+      showToday(body);
+    } catch (err) {
+      $("summary").textContent = `No history yet: ${err.message}`;
+    }
+  }
+
+  // --- commands -----------------------------------------------------------------------------------
+
+  async function command(name, args = {}) {
+    const result = $("result");
+    try {
+      const answer = await fetch(`/api/command/${name}`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(args),
+      });
+      const body = await answer.json();
+      result.textContent = answer.ok ? `${name.replace("_", " ")}: sent` : `${name.replace("_", " ")}: ${body.error}`;
+    } catch (err) {
+      result.textContent = `${name.replace("_", " ")}: ${err.message}`;
+    }
+  }
+
+  function wireControls() {
+    const select = $("pattern");
+    for (const p of info.patterns) select.append(new Option(p, p));
+    $("snooze").textContent = `Snooze ${info.snooze_minutes} min`;
+    $("start").addEventListener("click", () => {
+      const minutes = Number($("minutes").value);
+      command("start_session", { pattern: select.value || null, minutes: minutes >= 1 ? minutes : null });
+    });
+    $("snooze").addEventListener("click", () => command("snooze"));
+    $("cancel").addEventListener("click", () => command("cancel"));
+    $("pause").addEventListener("click", (e) => command(e.target.dataset.command || "pause"));
+  }
+
+  // --- live updates ---------------------------------------------------------------------------------
+
+  function connect() {
+    const source = new EventSource("/api/events");
+    const pill = $("connection");
+    source.onopen = () => {
+      pill.textContent = "live";
+      pill.className = "pill live";
+    };
+    source.onerror = () => {
+      pill.textContent = "reconnecting";
+      pill.className = "pill off";
+    };
+    source.addEventListener("status", (m) => showStatus(JSON.parse(m.data)));
+    source.addEventListener("ring", (m) => showRing(JSON.parse(m.data)));
+    source.addEventListener("wave", (m) => addWave(JSON.parse(m.data)));
+    source.addEventListener("event", (m) => addEvent(JSON.parse(m.data)));
+  }
+
+  async function start() {
+    try {
+      info = await (await fetch("/api/info")).json();
+    } catch (err) {
+      $("result").textContent = `cannot reach the daemon: ${err.message}`;
+    }
+    $("wave-seconds").textContent = info.wave_seconds;
+    buildRing(info.pixels);
+    makeLive();
+    wireControls();
+    connect();
+    loadToday();
+    setInterval(loadToday, 60000);
+    addEventListener("resize", () => {
+      for (const [chart, id] of [[dashboard.live, "wave"], [dashboard.timeline, "timeline"], [dashboard.hours, "hours"]]) {
+        if (chart) chart.setSize({ width: widthOf($(id)), height: chart.height });
+      }
+    });
+  }
+
+  start();
+})();

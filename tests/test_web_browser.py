@@ -1,0 +1,122 @@
+"""The dashboard end to end in headless Chromium: the page loads, the waveform moves, a button works.
+
+Needs Debian's chromium and chromium-driver and the selenium package.  On a
+developer's machine without them the test is skipped; in CI (CI=true)
+their absence is a failure, so a broken install cannot pass silently.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from breathcue import history
+from breathcue.app import Daemon
+from breathcue.clock import MonotonicClock
+from breathcue.config import WebConfig
+from breathcue.hw.sim import RecordingRing, SimulatedBreather
+from breathcue.web import server
+
+CHROME_FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1280,1100",
+)
+
+
+def need(thing: object, what: str) -> object:
+    if thing:
+        return thing
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{what} is missing in CI: .ci/run installs it")
+    pytest.skip(f"{what} is not installed")
+
+
+@pytest.fixture
+def browser(tmp_path: Path, monkeypatch):
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        webdriver = None
+    need(webdriver, "selenium (pip install -e '.[test]')")
+    chromium = need(shutil.which("chromium") or shutil.which("chromium-browser"), "chromium (apt install chromium)")
+    driver = need(
+        shutil.which("chromedriver") or (Path("/usr/lib/chromium/chromedriver").exists() and "/usr/lib/chromium/chromedriver"),
+        "chromedriver (apt install chromium-driver)",
+    )
+    monkeypatch.setenv("SE_OFFLINE", "true")  # never let Selenium Manager download a browser or a driver
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(chromium)
+    for flag in CHROME_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path / 'chromium'}")
+    chrome = webdriver.Chrome(service=Service(str(driver)), options=options)
+    chrome.set_page_load_timeout(30)
+    yield chrome
+    chrome.quit()
+
+
+@pytest.fixture
+def live(default_config, tmp_path: Path):
+    """A daemon on the real clock with the simulated breather, the history and the dashboard."""
+    clock = MonotonicClock()
+    daemon = Daemon(default_config, clock, SimulatedBreather(seed=4, rate_hz=default_config.sensor.sample_rate_hz), RecordingRing(24))
+    path = history.path_in(tmp_path)
+    dash = server.DashboardSink(
+        WebConfig(enabled=True, port=0),
+        daemon.submit,
+        status=daemon.status(),
+        rate_hz=daemon.sensor.rate_hz,
+        pixels=default_config.ring.pixels,
+        patterns=["resonance", "box"],
+        history_path=path,
+    )
+    daemon.sinks += [history.HistorySink(path, clock, flush_seconds=1.0), dash]
+    thread = threading.Thread(target=daemon.run, name="daemon")
+    thread.start()
+    yield dash
+    daemon.stop()
+    thread.join(10)
+
+
+def wait_for(chrome, script: str, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = chrome.execute_script(script)
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"timed out waiting for: {script}"
+        time.sleep(0.1)
+
+
+def test_the_dashboard_in_chromium(browser, live):
+    browser.get(f"http://127.0.0.1:{live.port}/")
+    assert browser.title == "breathcue"
+    wait_for(browser, "return window.dashboard && window.dashboard.samples > 0 && window.dashboard.live")
+    canvas = "return document.querySelector('#wave canvas').toDataURL()"
+    before = browser.execute_script("return [window.dashboard.live.data[0].length, window.dashboard.samples]")
+    picture = browser.execute_script(canvas)
+    time.sleep(1.5)
+    after = browser.execute_script("return [window.dashboard.live.data[0].length, window.dashboard.samples]")
+    assert after[1] > before[1] + 20  # about 25 samples a second arrive...
+    assert after[0] > before[0]  # ...are drawn...
+    assert browser.execute_script(canvas) != picture  # ...and the waveform on screen moves
+
+    assert wait_for(browser, "return document.getElementById('connection').textContent") == "live"
+    wait_for(browser, "return document.getElementById('state').textContent !== '–'")
+    fills = browser.execute_script("return [...document.querySelectorAll('#ring circle:not(.base)')].map(c => c.getAttribute('fill'))")
+    assert len(fills) == 24 and any(f != "rgb(0,0,0)" for f in fills)  # the ring mirror is lit
+
+    browser.find_element("id", "snooze").click()
+    wait_for(browser, "return document.getElementById('result').textContent.includes('snooze: sent')")
+    wait_for(browser, "return document.getElementById('nudges').textContent.includes('snoozed until')")
+    assert live.current_status["nudges"]["snoozed_until"] is not None  # the daemon did it
+
+    wait_for(browser, "return document.getElementById('summary').textContent.includes('breath holds')", 30)
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
