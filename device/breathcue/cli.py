@@ -636,15 +636,15 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     config = load_config(args)
     args.start = None
     clock = make_clock(args, config)
-    parts = select.build(config, force_sim=args.sim, seed=args.seed)
-    print(f"Breathe calmly for {args.seconds:g} s...", file=sys.stderr)
+    sensor, where = select.open_sensor(config, force_sim=args.sim, seed=args.seed)
+    print(f"Breathe calmly for {args.seconds:g} s ({where})...", file=sys.stderr)
     try:
-        baseline, info = analyze.calibrate(parts.sensor, clock, config.detector, args.seconds)
+        baseline, info = analyze.calibrate(sensor, clock, config.detector, args.seconds)
     except analyze.CalibrationError as exc:
         print(f"breathcue: calibration failed: {exc}", file=sys.stderr)
         return EXIT_FAIL
     finally:
-        parts.close()
+        sensor.close()
     path = analyze.baseline_path(configmod.state_dir(args.state_dir))
     analyze.save_baseline(baseline, path, info)
     print(f"depth {baseline.depth:.4g}  rate {baseline.rate_bpm:.1f} breaths/min  polarity {baseline.polarity}  ({info['breaths']} breaths)")
