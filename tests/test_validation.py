@@ -177,3 +177,20 @@ def test_plux_whole_recording_flags_its_shallow_half():
     events = detect(x, 25.0, calibrated(x[int(33 * 25) :], 25.0))
     start = named(events, "shallow_start")
     assert len(start) == 1 and start[0].get("start") <= 8.0 and start[0].t <= 36.0
+
+
+@shared
+def test_the_stored_reference_is_neurokit2s_and_respinpeace_agrees_with_it():
+    """Recompute the reference live (NeuroKit2 is a test dependency); RespInPeace (GPL) is only read here."""
+    nk = pytest.importorskip("neurokit2")
+    x, fs = recordings.raw("nk_eventrelated")
+    _, info = nk.rsp_process(x, sampling_rate=int(fs))
+    assert [round(p / fs, 3) for p in info["RSP_Peaks"]] == REFERENCE["nk_eventrelated"]["peaks"]
+    if not recordings.available("respinpeace"):
+        pytest.skip("respinpeace is absent")
+    x, fs = recordings.raw("respinpeace")
+    _, info = nk.rsp_process(x, sampling_rate=int(fs))
+    truth = [p / fs for p in info["RSP_Peaks"]]
+    peaks = [e.get("peak") for e in named(detect(load("respinpeace", 25.0), 25.0), "breath") if truth[0] - 1 <= e.get("peak") <= truth[-1] + 1]
+    assert abs(len(peaks) - len(truth)) <= 0.05 * len(truth)
+    assert match_peaks(peaks, truth) >= 0.95 * len(truth)
