@@ -73,14 +73,14 @@ def config(text: str = "", fps: int = 10) -> Config:
     return replace(cfg, ring=replace(cfg.ring, fps=fps))
 
 
-def run(cfg: Config, seconds: float, *, holds=(), lost=(), script=(), start=datetime(2026, 11, 24, 10, 0), seed=2, reload=None, extra=Script):
+def run(cfg: Config, seconds: float, *, holds=(), lost=(), script=(), start=datetime(2026, 11, 24, 10, 0), seed=2, reload=None, extra=Script, baseline=None):
     """Run the daemon; (events, ring, daemon, statuses)."""
     clock = VirtualClock(start.replace(tzinfo=UTC) if start.tzinfo is None else start)
     out = io.StringIO()
     ring = RecordingRing(cfg.ring.pixels)
     sensor = WithHolds(SimulatedBreather(seed=seed, rate_hz=cfg.sensor.sample_rate_hz), holds, lost)
     statuses = Statuses()
-    daemon = Daemon(cfg, clock, sensor, ring, [EventWriter(out), statuses], seconds, reload=reload)
+    daemon = Daemon(cfg, clock, sensor, ring, [EventWriter(out), statuses], seconds, reload=reload, baseline=baseline)
     daemon.sinks.append(extra(daemon, list(script)))
     daemon.run()
     events = [json.loads(line) for line in out.getvalue().splitlines()]

@@ -215,6 +215,22 @@ def test_simulate_command_prints_a_summary(tmp_path: Path, capsys):
     assert main(["simulate", "--hours", "0"]) == 2
 
 
+
+def test_the_calibrated_baseline_reaches_the_detector(tmp_path: Path, caplog):
+    from breathcue.analyze import baseline_path, save_baseline
+    from breathcue.cli import calibrated_baseline
+    from breathcue.core.detector import Baseline
+
+    assert calibrated_baseline(None) is None and calibrated_baseline(tmp_path) is None
+    save_baseline(Baseline(0.25, 11.0, "normal"), baseline_path(tmp_path))
+    baseline = calibrated_baseline(tmp_path)
+    assert baseline == Baseline(0.25, 11.0, "normal")
+    _, _, daemon, _ = run(config(), 1, baseline=baseline)
+    assert daemon.detector.baseline == baseline
+    baseline_path(tmp_path).write_text("{}")
+    assert calibrated_baseline(tmp_path) is None and "without a calibrated baseline" in caplog.text
+
+
 # --- the issue's acceptance: a simulated workday ---------------------------------------
 
 DAY_TOML = """

@@ -98,6 +98,13 @@ def test_describe_session_pause_and_config_errors():
     assert "the last reload failed" in text and "max_per_hour = -1" in text
 
 
+def test_describe_an_open_ended_session():
+    s = sample_status(running=True, updated=NOW.isoformat(), cue=None,
+                      session={"pattern": "", "scheduled": None, "started": 0, "seconds": 30, "minutes": None,
+                               "adherence": {"breaths": 0, "in_pace": None, "phase_lag_s": None, "phase_lag_deg": None}})
+    assert "session    paced, 0.5 min" in status.describe(s, NOW)
+
+
 def test_describe_stale_and_stopped():
     stale = sample_status(running=True, updated=(NOW - timedelta(minutes=5)).isoformat(), pid=7)
     assert "not responding" in status.describe(stale, NOW) and not status.is_current(stale, NOW)

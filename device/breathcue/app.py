@@ -22,7 +22,7 @@ from .clock import Clock
 from .config import DEFAULT_SOURCE, Config, ConfigError, SessionConfig
 from .core import adherence, cues, schedule
 from .core.adherence import Adherence
-from .core.detector import BreathDetector
+from .core.detector import Baseline, BreathDetector
 from .core.pacing import PacedSession, PatternError, Ramp, pattern_by_name
 from .core.relaxation import NAME as RELAXATION
 from .core.relaxation import Relaxation
@@ -117,7 +117,8 @@ class Daemon:
     """The loop and everything it decides: detection, nudges, sessions, the ring, the status.
 
     ``reload`` (for SIGHUP) loads and validates the config again and returns
-    it with where it came from; ``notifier`` tells systemd how the daemon is.
+    it with where it came from; ``notifier`` tells systemd how the daemon is;
+    ``baseline`` is the user's calibrated breathing (`breathcue calibrate`).
     """
 
     config: Config
@@ -129,13 +130,14 @@ class Daemon:
     notifier: Notifier = field(default_factory=lambda: Notifier(None))
     reload: Callable[[], tuple[Config, str]] | None = None
     source: str = DEFAULT_SOURCE
+    baseline: Baseline | None = None
 
     def __post_init__(self) -> None:
         self._stop = False
         self._commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
         self._next_status = 0.0
         self._next_notify_status = 0.0
-        self.detector = BreathDetector(self.config.detector, self.sensor.rate_hz)
+        self.detector = BreathDetector(self.config.detector, self.sensor.rate_hz, self.baseline)
         self.cue_state = cues.CueState()
         self.encoder = FrameEncoder.from_config(self.config.ring)
         self.look = Look.from_config(self.config)
@@ -320,8 +322,8 @@ class Daemon:
         self.config, self.source, self.config_errors = new, source, []
         self.config_loaded = self.clock.wall().isoformat(timespec="seconds")
         if new.detector != old.detector:
-            log.info("detector settings changed: the detector starts afresh")
-            self.detector = BreathDetector(new.detector, self.sensor.rate_hz)
+            log.info("detector settings changed: the detector starts afresh, keeping the baseline")
+            self.detector = BreathDetector(new.detector, self.sensor.rate_hz, self.detector.baseline)
         if new.ring != old.ring:
             self.encoder = FrameEncoder.from_config(new.ring)
         self.look = Look.from_config(new)
@@ -409,6 +411,9 @@ class Daemon:
         for sink in self.sinks:
             sink.sample(sample)
         if self.look.ambient_mode == "mirror":
+            sign = -1 if self.detector.status.polarity == "inverted" else 1
+            if sign != self.mirror.sign:  # the detector has learnt which way an inhale moves the strap
+                self.mirror = BreathMirror(sign)
             self.mirror.update(t, sample.value)
         events = self.detector.update(sample)
         if events or not self.cue_state.idle:

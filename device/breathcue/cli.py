@@ -25,6 +25,7 @@ from .hw.neopixel_ring import RingError
 
 if TYPE_CHECKING:
     from .app import Daemon, Sink
+    from .core.detector import Baseline
     from .core.pacing import PacedSession
     from .hw.ports import Sensor
     from .hw.replay import Recording
@@ -185,6 +186,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         daemon = Daemon(
             config, clock, parts.sensor, parts.ring, sinks, args.seconds,
             notifier=Notifier.from_env(), reload=lambda: configmod.load(args.config), source=source,
+            baseline=calibrated_baseline(state),
         )
         daemon.sinks.extend(extra_sinks(config, state, daemon))
         button = None if parts.simulated else open_button(config.button, lambda press: daemon.submit("button", press=press))
@@ -195,6 +197,19 @@ def cmd_run(args: argparse.Namespace) -> int:
                 if button is not None:
                     button.close()
                 parts.close()
+
+
+def calibrated_baseline(state_dir: Path | None) -> "Baseline | None":
+    """The baseline `breathcue calibrate` saved in the state dir, if any; a bad file is logged and left out."""
+    from .analyze import baseline_path, load_baseline
+
+    if state_dir is None or not baseline_path(state_dir).exists():
+        return None
+    try:
+        return load_baseline(baseline_path(state_dir))
+    except ValueError as exc:
+        log.warning("%s; starting without a calibrated baseline", exc)
+        return None
 
 
 # --- pace -----------------------------------------------------------------------

@@ -147,7 +147,8 @@ def describe(status: dict[str, Any], now: datetime | None = None) -> str:
     if session:
         a = session.get("adherence") or {}
         pace = "" if a.get("in_pace") is None else f", in pace {100 * a['in_pace']:.0f} %, lag {a['phase_lag_s']:+.1f} s"
-        lines.append(f"  session    {session['pattern']}, {session['seconds'] / 60:.1f} of {session['minutes']:.1f} min{pace}")
+        length = "" if session.get("minutes") is None else f" of {session['minutes']:.1f}"
+        lines.append(f"  session    {session['pattern'] or 'paced'}, {session['seconds'] / 60:.1f}{length} min{pace}")
     nudges = status.get("nudges") or {}
     if nudges.get("paused_until"):
         how = f"paused until {_clock(nudges['paused_until'])}"

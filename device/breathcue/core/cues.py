@@ -272,6 +272,7 @@ def _end(state: CueState, t: float, outcome: str, out: list[Event]) -> CueState:
         return state
     fields = {"reason": cue.reason, "started": cue.started, "duration": t - cue.started, "level": cue.level, "outcome": outcome}
     if cue.reason == "rapid":
-        fields.update(start_bpm=round(cue.start_bpm, 2), end_bpm=round(cue.pacer.bpm, 2), user_bpm=round(cue.user_bpm or 0.0, 2))
+        user = None if cue.user_bpm is None else round(cue.user_bpm, 2)
+        fields.update(start_bpm=round(cue.start_bpm, 2), end_bpm=round(cue.pacer.bpm, 2), user_bpm=user)
     out.append(Event("cue_end", t, fields))
     return replace(state, cue=None)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from .cues import Cue, Pacer, Recovery
 from .pacing import Guide, PacedSession, Pattern, ease
 from .relaxation import Relaxation, Step
-from .render import Curve, PhaseColours, glow, pacer, parse_colour
+from .render import BLACK, WHITE, Curve, PhaseColours, glow, pacer, parse_colour
 from .types import RGB, Frame
 
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ def draw(look: Look, t: float, view: View) -> Frame:
         x = (t - view.ack.started) / seconds
         frame = blend(frame, Frame.solid(look.pixels, colour), math.sin(math.pi * blinks * x) ** 2)
     if view.dim != 1.0:
-        frame = Frame(tuple((r * view.dim, g * view.dim, b * view.dim) for r, g, b in frame.pixels))
+        frame = Frame(tuple(_scaled(pixel, view.dim) for pixel in frame.pixels))
     return frame
 
 
@@ -135,16 +135,14 @@ def ambient(look: Look, t: float, mirror: float | None) -> Frame:
     if look.ambient_mode == "off":
         return Frame.dark(look.pixels)
     if look.ambient_mode == "mirror":
-        colour = look.colours.inhale
-        level = look.ambient_level
-        return glow(look.pixels, (colour[0] * level, colour[1] * level, colour[2] * level), mirror or 0.0, look.floor)
+        return glow(look.pixels, _scaled(look.colours.inhale, look.ambient_level), mirror or 0.0, look.floor)
     return pacer(look.ambient.guide(t), "glow", look.colours, look.pixels, look.floor, look.curve, look.ambient_level)
 
 
 def check_strap(pixels: int) -> Frame:
     """The "check the strap" sign: every third pixel dim amber, steady."""
-    on = tuple(c * LOST_LEVEL for c in LOST_COLOUR)
-    return Frame(tuple(on if i % LOST_EVERY == 0 else (0.0, 0.0, 0.0) for i in range(pixels)))  # type: ignore[misc]
+    on = _scaled(LOST_COLOUR, LOST_LEVEL)
+    return Frame(tuple(on if i % LOST_EVERY == 0 else BLACK for i in range(pixels)))
 
 
 def guide_of(p: Pacer, t: float) -> Guide:
@@ -173,8 +171,7 @@ def recovery_frame(look: Look, rec: Recovery, t: float, after: Frame) -> Frame:
     """The cue light fading out over 2 s into the calm breaths; then back to ``after``."""
     breaths = pacer(guide_of(rec.pacer, t), "glow", look.colours, look.pixels, look.floor, look.curve, RECOVERY_LEVEL)
     if t < rec.pacer.t0:
-        level = CUE_LEVELS.get(rec.level, 1.0)
-        lit = glow(look.pixels, tuple(c * level for c in look.cue_colour), 1.0, look.floor)  # type: ignore[arg-type]
+        lit = glow(look.pixels, _scaled(look.cue_colour, CUE_LEVELS.get(rec.level, 1.0)), 1.0, look.floor)
         return blend(lit, breaths, ease(min(1.0, (t - rec.started) / FADE_SECONDS)))
     last = rec.ends - 60.0 / rec.pacer.bpm * (1.0 - INHALE_SHARE)
     if t > last:  # the last exhale leads into the ambient light
@@ -191,15 +188,14 @@ def relaxation_frame(look: Look, step: Step) -> Frame:
         colour = RELEASE_COLOUR
     else:
         colour = look.colours.inhale
-    level = look.floor + (1.0 - look.floor) * step.volume
-    now = (colour[0] * level, colour[1] * level, colour[2] * level)
-    done = (RELEASE_COLOUR[0] * DONE_LEVEL, RELEASE_COLOUR[1] * DONE_LEVEL, RELEASE_COLOUR[2] * DONE_LEVEL)
-    ahead = (look.floor * 0.5,) * 3
-    out = []
-    for i in range(p):
-        segment = i * n // p
-        out.append(done if segment < k else now if segment == k else ahead)
-    return Frame(tuple(out))  # type: ignore[arg-type]
+    now = _scaled(colour, look.floor + (1.0 - look.floor) * step.volume)
+    done = _scaled(RELEASE_COLOUR, DONE_LEVEL)
+    ahead = _scaled(WHITE, look.floor * 0.5)
+    return Frame(tuple(done if i * n // p < k else now if i * n // p == k else ahead for i in range(p)))
+
+
+def _scaled(colour: RGB, k: float) -> RGB:
+    return (colour[0] * k, colour[1] * k, colour[2] * k)
 
 
 def blend(a: Frame, b: Frame, w: float) -> Frame:
