@@ -165,6 +165,13 @@ def test_a_block_ends_a_running_cue():
     assert r.names()[-1] == ("cue_end", "hold", "session")
 
 
+def test_hold_and_shallow_cues_pace_at_the_usual_rate_rapid_at_the_present_one():
+    usual = Inputs(rate_bpm=16.0, baseline_bpm=10.0)
+    assert Run(inputs=usual).until(10, [ev("hold_start", 10)]).state.cue.pacer.bpm == 10.0
+    assert Run(inputs=usual).until(10, [ev("shallow_start", 10)]).state.cue.pacer.bpm == 10.0
+    assert Run(inputs=Inputs(rate_bpm=24.0, baseline_bpm=10.0)).until(10, [ev("rapid_start", 10)]).state.cue.pacer.bpm == 24.0
+
+
 def test_pace_of_the_invitation_is_kept_in_a_sane_range():
     r = Run(inputs=Inputs(rate_bpm=None)).until(10, [ev("hold_start", 10)])
     assert r.state.cue.pacer.bpm == cues.DEFAULT_BPM

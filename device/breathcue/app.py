@@ -401,7 +401,12 @@ class Daemon:
                 self._start_named(None, None, t, due)
 
     def _inputs(self) -> cues.Inputs:
-        return cues.Inputs("session" if self.session is not None else self._block, self.detector.status.rate_bpm)
+        baseline = self.detector.baseline
+        return cues.Inputs(
+            "session" if self.session is not None else self._block,
+            self.detector.status.rate_bpm,
+            baseline.rate_bpm if baseline is not None else None,
+        )
 
     def _sample(self, t: float) -> bool:
         sample = self.sensor.read(t)

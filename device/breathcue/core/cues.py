@@ -9,7 +9,7 @@ condition is cued at most once, and a blocked one is reported once as
 runs out during a long shallow spell) it is cued then.  ``state.cue`` is
 the cue to draw now, ``state.recovery`` the calm breaths after a hold.
 
-- hold: a soft glow pulsing at the user's own rate, brighter after
+- hold: a soft glow pulsing at the user's usual rate, brighter after
   ``escalate_seconds``; when breathing resumes it fades out over 2 s and
   ``recovery_breaths`` paced breaths follow.
 - shallow: a "deepen" pacer at the user's rate, drawn to the full ring,
@@ -109,7 +109,8 @@ class Inputs:
     """What the policy needs from outside the detector's events."""
 
     blocked: str | None = None  # why no nudge may start now (schedule, pause, session), or None
-    rate_bpm: float | None = None  # the user's breathing rate as the detector measures it
+    rate_bpm: float | None = None  # the user's breathing rate as the detector measures it now
+    baseline_bpm: float | None = None  # the user's usual rate (calibrated or learnt), when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,11 +235,10 @@ def _maybe_start(state: CueState, now: float, inputs: Inputs, config: "CuesConfi
                 c = replace(c, skipped=why)
             updated.append(c)
         return replace(state, conditions=tuple(updated))
-    rate = inputs.rate_bpm
-    if reason == "rapid":
-        bpm = min(max(rate or config.target_bpm, config.target_bpm), RAPID_MAX_BPM)
-    else:
-        bpm = min(max(rate or DEFAULT_BPM, INVITE_BPM[0]), INVITE_BPM[1])
+    if reason == "rapid":  # from where the user is now
+        bpm = min(max(inputs.rate_bpm or config.target_bpm, config.target_bpm), RAPID_MAX_BPM)
+    else:  # an invitation at the user's usual pace
+        bpm = min(max(inputs.baseline_bpm or inputs.rate_bpm or DEFAULT_BPM, INVITE_BPM[0]), INVITE_BPM[1])
     cue = Cue(reason, 1, now, Pacer(bpm, now), bpm, user_bpm=bpm if reason == "rapid" else None)
     out.append(Event("cue_start", now, {"reason": reason, "level": 1, "bpm": round(bpm, 2)}))
     conditions = tuple(replace(c, cued=True) if c.reason == reason else c for c in state.conditions)
