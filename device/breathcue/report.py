@@ -124,6 +124,13 @@ def spans(data: dict[str, Any], kind: str) -> list[Span]:
     ]
 
 
+def holds_on(conn: sqlite3.Connection, day: date, tz: tzinfo | None) -> int:
+    """How many breath holds began on ``day``."""
+    start, end = midnight(day, tz), midnight(day + timedelta(days=1), tz)
+    query = "SELECT count(*) FROM episodes WHERE kind = 'hold' AND start >= ? AND start < ?"
+    return conn.execute(query, (start, end)).fetchone()[0]
+
+
 def day_report(conn: sqlite3.Connection, day: date, tz: tzinfo | None) -> dict[str, Any]:
     """The numbers of one day (docs/history.md lists every key)."""
     data = day_data(conn, day, tz)
