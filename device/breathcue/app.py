@@ -560,6 +560,8 @@ class Daemon:
             extra = f"  paused until {self.paused_until:%a %H:%M}"
         elif self.cue_state.snoozed_until is not None:
             extra = "  snoozed"
+        elif self._block is not None:  # say why a hold goes uncued (a demo run in the evening, say)
+            extra = f"  no nudges now: {self._block.replace('_', ' ')}"
         else:
             extra = ""
         return f"{s.state:<11} rate {rate}  depth {depth}{extra}"
