@@ -232,21 +232,26 @@ class FrameEncoder:
         """The estimated current of a frame of bytes."""
         return sum(r + g + b for r, g, b in rgb) * self.ma_per_channel / 255.0
 
+    def _pixel(self, pixel: RGB) -> tuple[bytes, int]:
+        """One pixel's three lanes, and the sum of its targets."""
+        table, top = self._table, TABLE_STEPS - 1
+        r, g, b = (min(top, max(0, int(x * top + 0.5))) for x in pixel)
+        return self._lanes[r] + self._lanes[g] + self._lanes[b], table[r] + table[g] + table[b]
+
     def _pack(self, frame: Frame) -> tuple[int, int]:
         """The frame's targets as lanes of one integer, and their sum; before the power cap."""
-        table, lanes, top = self._table, self._lanes, TABLE_STEPS - 1
+        pixels = frame.pixels
+        if pixels.count(pixels[0]) == len(pixels):  # a glow: one colour all round
+            chunk, weight = self._pixel(pixels[0])
+            return int.from_bytes(chunk * len(pixels), "little"), weight * len(pixels)
         chunks: list[bytes] = []
         total = 0
         last: RGB | None = None
         chunk, weight = b"", 0
-        for pixel in frame.pixels:
-            if pixel is not last:  # a glow repeats one tuple: look it up once
+        for pixel in pixels:
+            if pixel is not last:  # a fill repeats a few tuples: look each run up once
                 last = pixel
-                idx = [int(x * top + 0.5) for x in pixel]
-                if not (0 <= idx[0] <= top and 0 <= idx[1] <= top and 0 <= idx[2] <= top):
-                    idx = [min(top, max(0, i)) for i in idx]
-                chunk = lanes[idx[0]] + lanes[idx[1]] + lanes[idx[2]]
-                weight = table[idx[0]] + table[idx[1]] + table[idx[2]]
+                chunk, weight = self._pixel(pixel)
             chunks.append(chunk)
             total += weight
         return int.from_bytes(b"".join(chunks), "little"), total
