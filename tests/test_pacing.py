@@ -18,7 +18,6 @@ from breathcue.core.pacing import (
     Ramp,
     pattern_by_name,
     pattern_names,
-    volume,
 )
 
 
@@ -142,7 +141,7 @@ def test_pattern_at_rate_and_with_rate():
     assert fast.hold_in / fast.inhale == pytest.approx(7 / 4)
     sigh = PRESETS["cyclic-sigh"].with_rate(10.0)
     assert sigh.top_up / sigh.inhale == pytest.approx(1 / 3)
-    assert volume(PRESETS["resonance"], 4.0) == 1.0
+    assert PacedSession(PRESETS["resonance"]).guide(4.0).volume == 1.0
 
 
 @pytest.mark.parametrize(

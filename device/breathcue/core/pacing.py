@@ -136,11 +136,6 @@ def pattern_by_name(name: str, config: "Config | None" = None) -> Pattern:
     raise PatternError(f"unknown pattern {name!r}: expected one of {', '.join(pattern_names(config))}")
 
 
-def volume(pattern: Pattern, t: float) -> float:
-    """Guide lung volume 0-1 at ``t`` seconds into an endless run of ``pattern``."""
-    return PacedSession(pattern).guide(t).volume
-
-
 @dataclass(frozen=True, slots=True)
 class Ramp:
     """Change the breathing rate linearly from ``from_bpm`` to ``to_bpm`` over ``minutes``."""

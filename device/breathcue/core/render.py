@@ -21,7 +21,6 @@ from .types import RGB, Frame, RGBBytes
 if TYPE_CHECKING:
     from ..config import PacingConfig, RingConfig
 
-STYLES = ("glow", "fill")
 BLACK: RGB = (0.0, 0.0, 0.0)
 WHITE: RGB = (1.0, 1.0, 1.0)
 CROSS_FADE_SECONDS = 0.8
