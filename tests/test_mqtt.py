@@ -99,7 +99,10 @@ class Watcher:
     """An MQTT client that keeps every message it sees on some topics."""
 
     def __init__(self, port: int, *topics: str, username: str | None = None) -> None:
-        paho = pytest.importorskip("paho.mqtt.client")
+        try:
+            import paho.mqtt.client as paho
+        except ImportError:
+            paho = need(None, "paho-mqtt (pip install -e '.[test]')")
         self.messages: queue.Queue = queue.Queue()
         self.client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=f"watcher-{time.monotonic_ns()}")
         if username:

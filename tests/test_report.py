@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -79,7 +80,7 @@ def state(tmp_path_factory) -> Path:
 
 
 def day_report(state: Path, day: date = DAY, tz=UTC) -> dict:
-    with history.open_reader(history.path_in(state)) as conn:
+    with contextlib.closing(history.open_reader(history.path_in(state))) as conn:
         return report.day_report(conn, day, tz)
 
 
@@ -123,7 +124,7 @@ def test_a_dst_day_has_23_hours():
 
 
 def test_week(state: Path):
-    with history.open_reader(history.path_in(state)) as conn:
+    with contextlib.closing(history.open_reader(history.path_in(state))) as conn:
         w = report.week_report(conn, date(2026, 11, 26), UTC)
     assert (w["from"], w["to"]) == ("2026-11-20", "2026-11-26") and len(w["days"]) == 7
     assert w["holds"] == 2 and w["cues"] == 3 and w["sessions"] == 2 and w["mean_adherence"] == 0.7
@@ -265,6 +266,6 @@ def test_forget_all_while_the_daemon_runs(tmp_path: Path, vclock):
     report.forget(path, None)  # the daemon's connection stays open
     sink.event(Event("after", 2.0), vclock.wall())
     sink.close()
-    with history.open_reader(path) as conn:
+    with contextlib.closing(history.open_reader(path)) as conn:
         assert [r[0] for r in conn.execute("SELECT name FROM events")] == ["after"]
     assert SECRET.encode() not in path.read_bytes()
