@@ -24,7 +24,7 @@ from breathcue import config as configmod
 from breathcue.app import Daemon, FrameWriter
 from breathcue.core.pacing import PRESETS, PacedSession
 from breathcue.hw import select
-from breathcue.hw.neopixel_ring import NeoPixelRing, RingError
+from breathcue.hw.neopixel_ring import NeoPixelRing, RingError, open_strip
 from breathcue.hw.sim import SimulatedBreather
 
 
@@ -123,6 +123,69 @@ def test_pi_mode_without_libraries_exits_1_with_the_fix(tmp_path: Path, monkeypa
     assert cli.main(["leds", "test", "--config", str(cfg)]) == 1
     err = capsys.readouterr().err
     assert "adafruit-circuitpython-neopixel " in err and "breathcue[pi]" in err and "Traceback" not in err
+
+
+class FakeSPI:
+    """A busio.SPI as neopixel_spi uses it (lock, configure, write), recording what is clocked out.
+
+    Every data bit goes out as one SPI byte (0b11110000 for a 1, 0b11000000
+    for a 0, at 6.4 MHz), framed by runs of zero bytes (the reset time).
+    """
+
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.baudrate = 0
+        self.locked = False
+
+    def try_lock(self) -> bool:
+        if self.locked:
+            return False
+        self.locked = True
+        return True
+
+    def unlock(self) -> None:
+        self.locked = False
+
+    def configure(self, *, baudrate: int = 100000, polarity: int = 0, phase: int = 0, bits: int = 8) -> None:
+        self.baudrate = baudrate
+
+    @property
+    def frequency(self) -> int:
+        return self.baudrate
+
+    def write(self, buffer: bytes, start: int = 0, end: int | None = None) -> None:
+        self.writes.append(bytes(buffer[start:end]))
+
+    def pixels(self, i: int = -1) -> bytes:
+        """The NeoPixel bytes of write ``i``, decoded from the bit patterns."""
+        bits = [b for b in self.writes[i] if b]  # drop the reset framing
+        assert set(bits) <= {0b11110000, 0b11000000}
+        return bytes(
+            sum((bits[k + j] == 0b11110000) << (7 - j) for j in range(8)) for k in range(0, len(bits), 8)
+        )
+
+
+def test_the_spi_backend_through_neopixel_spi_on_a_fake_bus():
+    """The real neopixel_spi driver, on a bus that records the SPI bytes: GRB order, one write per frame."""
+    bus = FakeSPI()
+    ring = NeoPixelRing.open(ring_config(pixels=3), opener=lambda c: open_strip(c, spi=bus))
+    assert bus.baudrate == 6_400_000 and len(bus.writes) == 1 and bus.pixels() == bytes(9)  # blanked on open
+    ring.show([(255, 0, 0), (0, 255, 0), (1, 2, 128)], 0.0)
+    assert len(bus.writes) == 2
+    assert bus.pixels() == bytes([0, 255, 0, 255, 0, 0, 2, 1, 128])
+    assert bus.writes[-1][:10] == bytes(10)  # a leading reset, for a MOSI line that rests high
+    ring.close()
+    assert bus.pixels() == bytes(9) and not bus.locked
+
+
+def test_the_spi_backend_without_spi_names_the_fix(monkeypatch):
+    class NoSPI:
+        def SPI(self):
+            raise FileNotFoundError(2, "No such file or directory", "/dev/spidev0.0")
+
+    monkeypatch.setitem(sys.modules, "board", NoSPI())
+    with pytest.raises(RingError, match=r"spidev0.0.*enable SPI \(sudo raspi-config nonint do_spi 0\)"):
+        NeoPixelRing.open(ring_config())
 
 
 def test_daemon_writes_the_ring_only_when_the_frame_changed(default_config, vclock):

@@ -21,6 +21,7 @@ PixelBuf through ``NeoPixelRing.open(config, opener=...)``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
@@ -61,16 +62,44 @@ class RingError(RuntimeError):
     """The ring cannot be opened; the message says what to install or change."""
 
 
-def open_strip(ring: "RingConfig") -> Strip:
-    """The Adafruit driver for this config, with auto_write off and its own brightness at 1.0."""
-    import board
+@functools.cache
+def _neopixel_spi_class() -> type:
+    """neopixel_spi.NeoPixel_SPI, with its bit expansion done by table.
 
+    The driver turns every data bit into one SPI byte in a Python loop, 576
+    turns for 24 pixels: a large part of a frame's cost on a Pi Zero at 60
+    frames a second.  A table of the 8-byte pattern of each byte value,
+    built from the driver's own bit patterns, gives the same bytes at C
+    speed (tests/test_neopixel_ring.py decodes them off a fake bus).
+    """
+    import neopixel_spi
+
+    class NeoPixelSPI(neopixel_spi.NeoPixel_SPI):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            bit0, bit1 = self._bit0, self._bit1
+            self._patterns = [bytes(bit1 if v >> i & 1 else bit0 for i in range(7, -1, -1)) for v in range(256)]
+
+        def _transmogrify(self, buffer: bytearray) -> None:
+            self._spibuf[:] = b"".join(map(self._patterns.__getitem__, buffer))
+
+    return NeoPixelSPI
+
+
+def open_strip(ring: "RingConfig", spi: Any = None) -> Strip:
+    """The Adafruit driver for this config, with auto_write off and its own brightness at 1.0.
+
+    ``spi`` is a busio.SPI-like bus for the spi backend; by default the Pi's
+    own (``board.SPI()``).
+    """
     if ring.backend == "spi":
-        import neopixel_spi
+        strip_class = _neopixel_spi_class()
+        if spi is None:
+            import board
 
-        return neopixel_spi.NeoPixel_SPI(
-            board.SPI(), ring.pixels, pixel_order=ring.pixel_order, brightness=1.0, auto_write=False
-        )
+            spi = board.SPI()
+        return strip_class(spi, ring.pixels, pixel_order=ring.pixel_order, brightness=1.0, auto_write=False)
+    import board
     import neopixel
 
     return neopixel.NeoPixel(
