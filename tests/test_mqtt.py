@@ -125,6 +125,9 @@ class Watcher:
             if predicate(*message):
                 return message
 
+    def take(self, n: int, timeout: float = 5.0) -> list[tuple[str, str, bool]]:
+        return [self.messages.get(timeout=timeout) for _ in range(n)]
+
     def collect(self, seconds: float) -> list[tuple[str, str, bool]]:
         got, deadline = [], time.monotonic() + seconds
         while (left := deadline - time.monotonic()) > 0:
@@ -207,9 +210,11 @@ def test_discovery_configs_are_retained_and_complete(broker):
 
 def test_state_follows_the_status_and_holds_are_counted(broker):
     sink = mqtt.MqttSink(settings(broker), Commands(), node=NODE, holds_today=4, today="2026-11-24")
+    online = Watcher(broker.port, "breathcue/#")
+    wait_online(online)
+    online.close()
     watcher = Watcher(broker.port, f"breathcue/{NODE}/state")
     try:
-        time.sleep(0.3)  # connected
         sink.status(STATUS)
         _, payload, _ = watcher.wait(lambda *m: True)
         assert json.loads(payload) == {
@@ -255,14 +260,18 @@ def test_commands_from_home_assistant(broker):
 
 def test_discovery_again_when_home_assistant_comes_back(broker):
     sink = mqtt.MqttSink(settings(broker), Commands(), node=NODE)
+    online = Watcher(broker.port, "breathcue/#")
+    wait_online(online)
+    online.close()
     watcher = Watcher(broker.port, "homeassistant/+/testdesk/+/config")
     try:
-        assert len(watcher.collect(1.0)) == 9  # the retained ones
+        assert all(retain for _, _, retain in watcher.take(9))  # the retained ones
         watcher.publish("homeassistant/status", "offline")
-        assert watcher.collect(0.5) == []
+        assert watcher.collect(0.3) == []
         watcher.publish("homeassistant/status", "online")
-        again = watcher.collect(1.0)
-        assert len(again) == 9 and not any(retain for _, _, retain in again)  # sent live, not from the store
+        again = watcher.take(9)
+        assert not any(retain for _, _, retain in again)  # sent live, not from the store
+        assert watcher.collect(0.3) == []
     finally:
         watcher.close()
         sink.close()

@@ -322,7 +322,7 @@ def test_run_serves_the_dashboard(tmp_path: Path):
     config = tmp_path / "c.toml"
     config.write_text(f"[web]\nenabled = true\nport = {port}\n")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "breathcue", "run", "--sim", "--config", str(config), "--state-dir", str(tmp_path / "D"), "--seconds", "4"],
+        [sys.executable, "-m", "breathcue", "run", "--sim", "--config", str(config), "--state-dir", str(tmp_path / "D"), "--seconds", "2.5"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT,
     )
     try:
