@@ -130,7 +130,13 @@
         cursor: { show: false },
         scales: { x: { time: false, range: (u, lo, hi) => [hi - info.wave_seconds, hi] } },
         series: [{}, { label: "strap", stroke: COLOURS.accent, width: 2, spanGaps: false }],
-        axes: [axis({ values: (u, ticks) => ticks.map((t) => `${Math.round(t - u.scales.x.max)} s`) }), axis({ size: 55 })],
+        axes: [
+          axis({
+            splits: (u) => Array.from({ length: 7 }, (_, k) => u.scales.x.max - 5 * (6 - k)), // every 5 s back from now
+            values: (u, ticks) => ticks.map((t) => `${Math.round(t - u.scales.x.max)} s`),
+          }),
+          axis({ size: 55 }),
+        ],
       },
       [wave.t, wave.v],
       el,
