@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -156,9 +156,8 @@ class Ramp:
         return self.from_bpm + (self.to_bpm - self.from_bpm) * share
 
 
-@dataclass(frozen=True, slots=True)
-class Guide:
-    """Where the breath should be at one moment of a session."""
+class Guide(NamedTuple):
+    """Where the breath should be at one moment of a session (a tuple: made every frame, cheaply)."""
 
     volume: float  # 0 = empty lungs, 1 = full
     phase: str  # one of PHASES

@@ -233,9 +233,11 @@ class FrameEncoder:
 
     def _pixel(self, pixel: RGB) -> tuple[bytes, int]:
         """One pixel's three lanes, and the sum of its targets."""
-        table, top = self._table, TABLE_STEPS - 1
-        r, g, b = (min(top, max(0, int(x * top + 0.5))) for x in pixel)
-        return self._lanes[r] + self._lanes[g] + self._lanes[b], table[r] + table[g] + table[b]
+        table, lanes, top = self._table, self._lanes, TABLE_STEPS - 1
+        r, g, b = int(pixel[0] * top + 0.5), int(pixel[1] * top + 0.5), int(pixel[2] * top + 0.5)
+        if not (0 <= r <= top and 0 <= g <= top and 0 <= b <= top):
+            r, g, b = (min(top, max(0, i)) for i in (r, g, b))
+        return lanes[r] + lanes[g] + lanes[b], table[r] + table[g] + table[b]
 
     def _pack(self, frame: Frame) -> tuple[int, int]:
         """The frame's targets as lanes of one integer, and their sum; before the power cap."""
@@ -277,7 +279,8 @@ class FrameEncoder:
         if self.dither:
             self._error = acc & self._low
         values = ((acc >> 8) & self._low).to_bytes(2 * n, "little")[0::2]
-        if sum(values) > self.budget:
+        # each channel rounds up by less than one byte: only a frame near the cap can cross it
+        if total + n * ONE > self.budget * ONE and sum(values) > self.budget:
             values = self._fit_budget(values, _unpack(packed, n))
         return list(zip(values[0::3], values[1::3], values[2::3]))
 
