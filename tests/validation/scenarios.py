@@ -8,6 +8,7 @@ a seeded generator, so a failing case can be replayed by its seed.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -18,11 +19,28 @@ from .splice import Plateau, Spliced, splice, typical_depth
 
 REFERENCE = Path(__file__).resolve().parents[1] / "data" / "det_reference.json"
 CLEAN = ("nk_resting_5min", "nk_eventrelated", "nk_resting_8min", "physio_belt", "respinpeace")
+MOVEMENT = {  # seconds of the recordings with movement artefacts, from their READMEs
+    "nk_resting_5min": ((220.0, 240.0),),
+    "physio_belt": ((3.0, 12.0), (170.0, 180.0), (213.0, 227.0)),
+}
 
 
+@functools.lru_cache(maxsize=None)
 def reference(name: str) -> dict[str, list[float]]:
-    """NeuroKit2's breath peaks and troughs of a whole recording (tests/data/det_reference.json)."""
-    return json.loads(REFERENCE.read_text())["recordings"][name]
+    """NeuroKit2's breath peaks and troughs of a whole recording.
+
+    Stored in tests/data/det_reference.json, except for the GPL RespInPeace
+    recording, whose reference is computed here (NeuroKit2 is a test
+    dependency) and never written into the project.
+    """
+    stored = json.loads(REFERENCE.read_text())["recordings"]
+    if name in stored:
+        return stored[name]
+    import neurokit2
+
+    x, fs = recordings.raw(name)
+    _, info = neurokit2.rsp_process(x, sampling_rate=int(fs))
+    return {key: [float(i) / fs for i in info[f"RSP_{key.title()}"]] for key in ("peaks", "troughs")}
 
 
 def random_plateau(rng: np.random.Generator, seconds: float) -> Plateau:
@@ -48,6 +66,8 @@ def heldout_like(name: str, rate_hz: float, seed: int, invert: bool = False, min
     second = first + int(rng.integers(2, 6))
     total = len(x) / rate_hz
     t0 = rng.uniform(5.0, total - 80.0)
+    while any(t0 - 2.0 < end and start < t0 + 80.0 for start, end in MOVEMENT.get(name, ())):
+        t0 = rng.uniform(5.0, total - 80.0)  # holds go into normal breathing; motion has its own scenarios
     later = [p for p in peaks if p > t0]
     span = max(minute - sum(seconds), later[second + 1] - t0)
     i0, i1 = int(t0 * rate_hz), int((t0 + span) * rate_hz)

@@ -44,9 +44,14 @@ class Plateau:
 
 
 def noise_std(x: np.ndarray) -> float:
-    """The sample-to-sample noise of a recording (a robust estimate from first differences)."""
-    d = np.diff(x)
-    return float(1.4826 * np.median(np.abs(d - np.median(d))) / np.sqrt(2))
+    """The white noise of a recording: a robust estimate from second differences.
+
+    A breath is smooth, so its second difference is near zero but at the
+    turns; white noise of deviation s gives second differences of deviation
+    s * sqrt(6).  (First differences would count the breathing slope as noise.)
+    """
+    d = np.diff(x, 2)
+    return float(1.4826 * np.median(np.abs(d - np.median(d))) / np.sqrt(6))
 
 
 def extreme_near(x: np.ndarray, rate_hz: float, t: float, high: bool, within: float = 0.6) -> int:

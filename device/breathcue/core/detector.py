@@ -44,12 +44,15 @@ MAX_INTERVAL_SECONDS = 30.0  # a longer gap between breaths is no breathing inte
 MOVE_WINDOW_SECONDS = 2.0  # movement is the range of the slow signal over this window...
 STILL_SHARE = 0.2  # ...and the chest is still while it stays under this share of the depth
 RESUME_SHARE = 0.35  # a hold ends at a movement of this share of the depth
-SMALL_SHARE = 0.08  # without breathing motion, swings of this share of the depth...
-SMALL_HALF_SECONDS = 0.8  # ...at least this far apart (slower than a heartbeat)...
+SMALL_SHARE = 0.1  # without breathing motion, swings of this share of the depth...
+SMALL_HALF_SECONDS = 1.0  # ...at least this far apart (slower than a heartbeat)...
 SMALL_SWINGS = 3  # ...this many times over are breathing, smaller than we knew: no hold
 READY_SWINGS = 3  # consistent swings needed after a (re)start before a hold or artefact can be called
 MOTION_WINDOW_SECONDS = 1.0  # breathing moves the slow signal over this window...
 MOTION_SHARE = 0.2  # ...by more than this share of the depth; drift, relaxation and ripple do not
+TAIL_SECONDS = 1.2  # over this long (a heartbeat or more, so the ripple averages out)...
+TAIL_SHARE = 0.1  # ...a breath that goes on its way by this share of the depth is still moving; a held
+# chest relaxes the other way (a full one sags, an empty one creeps back up)
 LAST_BREATH_SECONDS = 8.0  # a hold starts at most this long after the last turning point of a breath...
 TURN_SLACK_SECONDS = 1.5  # ...and at most this long before it (a ripple can turn on the plateau's edge)
 HOLD_START_LAG = -0.6  # from the last breathing motion of the slow signal to where the movement really stopped
@@ -66,6 +69,7 @@ POLARITY_LEAN = -0.1  # ...and how far the evidence must point to call it invert
 POLARITY_REVIEW_SWINGS = 16  # it is reviewed once after this many...
 POLARITY_REVIEW_MARGIN = 0.15  # ...and turned over if the evidence then clearly says so
 RECENT_SECONDS = 8.0  # the range over this window is the depth before any swing, and caps the turning threshold
+RECENT_STEP_SECONDS = 0.2
 BASELINE_BREATHS = 3  # a cold start takes its baseline from the median of this many breaths
 BASELINE_ALPHA = 0.03  # per breath, how fast the baseline follows breathing
 SIGH_SHARE = 1.8  # a breath deeper than this many baselines is a sigh: the baseline ignores it
@@ -174,6 +178,7 @@ class BreathDetector:
         self._recent_range = SlidingRange(RECENT_SECONDS)
         self._step_limit = STEP_SHARE_PER_SECOND / rate_hz  # in typical depths per sample
         self._motion = SlidingRange(MOTION_WINDOW_SECONDS)
+        self._lag: deque[float] = deque(maxlen=max(2, round(TAIL_SECONDS * rate_hz)))
         self.baseline = baseline
         if config.polarity != "auto":
             self._sign: int | None = 1 if config.polarity == "normal" else -1
@@ -230,40 +235,42 @@ class BreathDetector:
             return events
 
         dy = -self._y
-        dz = -self._z
         y = self._fast.step(value)
         z = self._slow.step(y)
         self._y = y
-        self._z = z
         dy += y
-        dz += z
         if dy > self._up:
             self._up = dy
         elif dy < self._down:
             self._down = dy
         move = self._window.push(t, z)
-        recent = self._recent_range.push(t, y)
+        if t >= self._recent_due:  # a coarse scale: five updates a second are plenty
+            self._recent_due = t + RECENT_STEP_SECONDS
+            self._recent_depth = self._recent_range.push(t, y)
+        recent = self._recent_depth
         typical = self._typical
         if typical is None:
             typical = recent if recent > 0.0 else 1e-12
         turn_at = TURN_SHARE * (recent if recent < typical else typical)  # a smaller breath still turns
-        quick_at = QUICK_TURN_SHARE * typical
-        full = FULL_SWING_SHARE * typical
 
         if self._lost is not None:  # a "hold" too long to be one: wait for real movement
             if move > RESUME_SHARE * typical:
                 self._found(t, events)
             return events
-        usual = self._usual if self._usual > typical else typical  # deeper breathing than of late is no motion
         if self._artifact_start is not None:
-            self._artifact(t, move, usual, events)
+            self._artifact(t, move, self._usual(typical), events)
             return events
-        if move > ARTIFACT_SHARE * usual or abs(dy) > self._step_limit * usual:
-            if self._ready:
+        if (move > ARTIFACT_SHARE * typical or abs(dy) > self._step_limit * typical) and self._ready:
+            usual = self._usual(typical)
+            if move > ARTIFACT_SHARE * usual or abs(dy) > self._step_limit * usual:
                 self._begin_artifact(t, events)
                 return events
 
         still = move < STILL_SHARE * typical
+        lag = self._lag
+        if self._rising is not None and len(lag) == lag.maxlen and (z - lag[0] if self._rising else lag[0] - z) > TAIL_SHARE * typical:
+            self._tail_at = t  # the breath is still going its way, however slowly
+        lag.append(z)
         if self._motion.push(t, z) > MOTION_SHARE * typical:
             self._moved_at = t
             self._small.reset(t, z)
@@ -276,18 +283,18 @@ class BreathDetector:
             elif t - self._hold_start >= self.config.max_hold_seconds:
                 self._hold_too_long(t, events)
             return events
-        if still:
-            if self._still_since is None:
-                self._still_since = t
-            if self._ready and self._turns:
+        if still and self._ready and self._turns:
                 # The hold starts where breathing movement stopped: after the last turning point, and soon after it.
                 last_turn = self._turns[-1].t
-                start = max(self._moved_at - self._slow_delay + HOLD_START_LAG, last_turn - TURN_SLACK_SECONDS, self._epoch)
+                start = max(
+                    self._moved_at - self._slow_delay + HOLD_START_LAG,
+                    self._tail_at - self._slow_delay - 0.5 * TAIL_SECONDS + HOLD_START_LAG,
+                    last_turn - TURN_SLACK_SECONDS,
+                    self._epoch,
+                )
                 if t - start >= self.config.hold_seconds and start - last_turn <= LAST_BREATH_SECONDS:
                     self._begin_hold(start, t, events)
                     return events
-        else:
-            self._still_since = None
 
         # Segmentation: track the running extreme; confirm it on a swing back.
         ext = self._ext_value
@@ -297,14 +304,14 @@ class BreathDetector:
             if y > ext:
                 self._ext_value = y
                 self._ext_t = t
-            elif not still and (ext - y > turn_at or (self._sign == -1 and ext - y > quick_at and ext - self._from_value > full)):
+            elif not still and (ext - y > turn_at or (self._sign == -1 and ext - y > QUICK_TURN_SHARE * typical and ext - self._from_value > FULL_SWING_SHARE * typical)):
                 self._turn(Turn(True, self._ext_t - self._fast_delay, ext, self._up), t, events)
                 self._rising = False
                 self._from_value, self._ext_value, self._ext_t = ext, y, t
         elif y < ext:
             self._ext_value = y
             self._ext_t = t
-        elif not still and (y - ext > turn_at or (self._sign == 1 and y - ext > quick_at and self._from_value - ext > full)):
+        elif not still and (y - ext > turn_at or (self._sign == 1 and y - ext > QUICK_TURN_SHARE * typical and self._from_value - ext > FULL_SWING_SHARE * typical)):
             self._turn(Turn(False, self._ext_t - self._fast_delay, ext, -self._down), t, events)
             self._rising = True
             self._from_value, self._ext_value, self._ext_t = ext, y, t
@@ -351,12 +358,15 @@ class BreathDetector:
             self._lost = None
         self._started = True
         self._y = self._fast.settle(value)
-        self._z = self._slow.settle(self._y)
+        self._slow.settle(self._y)
         self._window.clear()
         self._window.push(t, self._y)
         self._motion.clear()
         self._motion.push(t, self._y)
+        self._lag.clear()
         self._recent_range.clear()
+        self._recent_due = t
+        self._recent_depth = 0.0
         self._reset_segments(t)
         self._set_state(t)
 
@@ -370,8 +380,7 @@ class BreathDetector:
         self._turns: list[Turn] = []
         self._swings = 0
         self._ready = False
-        self._still_since: float | None = None
-        self._moved_at = t
+        self._moved_at = self._tail_at = t
         self._last_peak_t = None
         self._up = self._down = 0.0
 
@@ -575,7 +584,6 @@ class BreathDetector:
         end = max(start, t - 0.5 * MOVE_WINDOW_SECONDS - self._slow_delay)
         events.append(Event("hold_end", t, {"start": start, "end": end, "duration": end - start}))
         self._hold_start = None
-        self._still_since = None
         self._last_peak_t = None
         self._set_state(t)
 
@@ -636,9 +644,9 @@ class BreathDetector:
 
     # --- status -------------------------------------------------------------------
 
-    @property
-    def _usual(self) -> float:
-        return self.baseline.depth if self.baseline is not None else 0.0
+    def _usual(self, typical: float) -> float:
+        """The depth motion is measured against: the baseline's, unless recent breaths are deeper."""
+        return self.baseline.depth if self.baseline is not None and self.baseline.depth > typical else typical
 
     def _set_state(self, t: float) -> None:
         if self._lost is not None:
