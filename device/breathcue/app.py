@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 RECENT_EVENTS = 10  # non-breath events kept for the status
 NOTIFY_STATUS_SECONDS = 5.0  # how often systemd's STATUS= line is refreshed
-RESTART_RING_KEYS = ("pixels", "backend", "pin", "pixel_order")  # the ring is opened once
+RESTART_RING_KEYS = ("pixels", "backend", "pin", "pixel_order", "fps")  # the ring is opened and timed once
 REFRESH_SECONDS = 1.0
 """An unchanged frame is still written this often: a pixel upset by a glitch on the data line recovers."""
 
