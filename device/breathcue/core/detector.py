@@ -32,7 +32,7 @@ SLOW_CUTOFF_HZ = 0.55  # with the fast stage, 4th order: the cardiac ripple is c
 BREATH_HZ = 0.25  # where the filters' delay is measured and compensated
 # Segmentation.
 TURN_SHARE = 0.3  # a turning point needs a swing back of this share of the typical depth...
-QUICK_TURN_SHARE = 0.12  # ...or, at the end of a breath, only this much after a full exhale...
+QUICK_TURN_SHARE = 0.08  # ...or, at the end of a breath, only this much after a full exhale...
 FULL_SWING_SHARE = 0.7  # ...of this share of the depth, so a breath is reported within a second of its end
 MIN_HALF_SECONDS = 0.5  # the shortest inhale or exhale...
 MIN_BREATH_SECONDS = 1.5  # ...and breath (40 a minute): a cardiac ripple is quicker
@@ -64,8 +64,7 @@ ARTIFACT_CALM_SHARE = 2.0  # ...this many typical depths of movement
 ARTIFACT_RESCALE_SECONDS = 20.0  # an artefact this long means the strap moved: relearn the depth
 FLAT_SECONDS = 2.0  # a value that does not change at all for this long is a stuck sensor
 # Polarity and baseline.
-POLARITY_SWINGS = 6  # swings (3 up, 3 down) weighed before deciding the polarity...
-POLARITY_LEAN = -0.1  # ...and how far the evidence must point to call it inverted;
+POLARITY_SWINGS = 8  # swings (4 up, 4 down) weighed before deciding the polarity;
 POLARITY_REVIEW_SWINGS = 16  # it is reviewed once after this many...
 POLARITY_REVIEW_MARGIN = 0.15  # ...and turned over if the evidence then clearly says so
 RECENT_SECONDS = 8.0  # the range over this window is the depth before any swing, and caps the turning threshold
@@ -105,6 +104,11 @@ class Turn:
     t: float
     value: float
     slope: float = 0.0  # the steepest change per sample on the way here
+    until: float = -math.inf  # when the signal left the extreme (the start of the next half breath)
+
+    @property
+    def left(self) -> float:
+        return self.until if self.until > self.t else self.t
 
 
 class SmallSwings:
@@ -296,25 +300,37 @@ class BreathDetector:
                     self._begin_hold(start, t, events)
                     return events
 
-        # Segmentation: track the running extreme; confirm it on a swing back.
+        # Segmentation: track the running extreme; confirm it on a swing back.  ``_ext_until`` is the
+        # last time the signal was still within QUICK_TURN_SHARE of the extreme: where it left it.
         ext = self._ext_value
         if self._rising is None:
             self._first_turn(t, y, turn_at, still, events)
         elif self._rising:
             if y > ext:
                 self._ext_value = y
-                self._ext_t = t
-            elif not still and (ext - y > turn_at or (self._sign == -1 and ext - y > QUICK_TURN_SHARE * typical and ext - self._from_value > FULL_SWING_SHARE * typical)):
-                self._turn(Turn(True, self._ext_t - self._fast_delay, ext, self._up), t, events)
+                self._ext_t = self._ext_until = t
+                return events
+            back = ext - y
+            if back <= QUICK_TURN_SHARE * typical:
+                self._ext_until = t
+            elif not still and (back > turn_at or (self._sign == -1 and ext - self._from_value > FULL_SWING_SHARE * typical)):
+                delay = self._fast_delay
+                self._turn(Turn(True, self._ext_t - delay, ext, self._up, self._ext_until - delay), t, events)
                 self._rising = False
-                self._from_value, self._ext_value, self._ext_t = ext, y, t
-        elif y < ext:
-            self._ext_value = y
-            self._ext_t = t
-        elif not still and (y - ext > turn_at or (self._sign == 1 and y - ext > QUICK_TURN_SHARE * typical and self._from_value - ext > FULL_SWING_SHARE * typical)):
-            self._turn(Turn(False, self._ext_t - self._fast_delay, ext, -self._down), t, events)
-            self._rising = True
-            self._from_value, self._ext_value, self._ext_t = ext, y, t
+                self._from_value, self._ext_value, self._ext_t, self._ext_until = ext, y, t, t
+        else:
+            if y < ext:
+                self._ext_value = y
+                self._ext_t = self._ext_until = t
+                return events
+            back = y - ext
+            if back <= QUICK_TURN_SHARE * typical:
+                self._ext_until = t
+            elif not still and (back > turn_at or (self._sign == 1 and self._from_value - ext > FULL_SWING_SHARE * typical)):
+                delay = self._fast_delay
+                self._turn(Turn(False, self._ext_t - delay, ext, -self._down, self._ext_until - delay), t, events)
+                self._rising = True
+                self._from_value, self._ext_value, self._ext_t, self._ext_until = ext, y, t, t
         return events
 
     def _first_turn(self, t: float, y: float, turn_at: float, still: bool, events: list[Event]) -> None:
@@ -328,11 +344,11 @@ class BreathDetector:
         if self._ext_value - y > turn_at and self._ext_t > self._epoch:
             self._turn(Turn(True, self._ext_t - self._fast_delay, self._ext_value, self._up), t, events)
             self._rising = False
-            self._from_value, self._ext_value, self._ext_t = self._ext_value, y, t
+            self._from_value, self._ext_value, self._ext_t, self._ext_until = self._ext_value, y, t, t
         elif y - self._low_value > turn_at and self._low_t > self._epoch:
             self._turn(Turn(False, self._low_t - self._fast_delay, self._low_value, -self._down), t, events)
             self._rising = True
-            self._from_value, self._ext_value, self._ext_t = self._low_value, y, t
+            self._from_value, self._ext_value, self._ext_t, self._ext_until = self._low_value, y, t, t
 
     def finish(self, t: float) -> list[Event]:
         """The recording ended at ``t``: report breaths still held back, and a last one cut off mid-exhale."""
@@ -344,7 +360,7 @@ class BreathDetector:
         turns = self._turns
         if self._hold_start is None and len(turns) >= 2 and turns[-1].high == (self._sign > 0):
             onset, peak = turns[-2], turns[-1]
-            end = Turn(not peak.high, self._ext_t - self._fast_delay, self._ext_value)
+            end = Turn(not peak.high, self._ext_t - self._fast_delay, self._ext_value, 0.0, self._ext_until - self._fast_delay)
             if abs(peak.value - end.value) >= 0.5 * abs(peak.value - onset.value):
                 self._breath_from([onset, peak, end], t, events)
         return events
@@ -376,7 +392,7 @@ class BreathDetector:
         self._epoch_value = self._from_value = self._y
         self._rising: bool | None = None
         self._ext_value = self._low_value = self._y
-        self._ext_t = self._low_t = t
+        self._ext_t = self._low_t = self._ext_until = t
         self._turns: list[Turn] = []
         self._swings = 0
         self._ready = False
@@ -439,7 +455,7 @@ class BreathDetector:
             return
         score = sum(rises) / len(rises) - sum(falls) / len(falls)
         if self._sign is None:
-            self._sign = 1 if score >= POLARITY_LEAN else -1
+            self._sign = 1 if score >= 0.0 else -1
             self._release_held(now, events)
         elif n >= POLARITY_REVIEW_SWINGS:
             self._learning = False
@@ -452,7 +468,7 @@ class BreathDetector:
         """Decide now, on the evidence so far (a hold has begun), and report the breaths held back."""
         rises, falls = self._rise_scores, self._fall_scores
         score = sum(rises) / len(rises) - sum(falls) / len(falls) if rises and falls else 0.0
-        self._sign = 1 if score >= POLARITY_LEAN else -1
+        self._sign = 1 if score >= 0.0 else -1
         self._release_held(now, events)
 
     def _release_held(self, now: float, events: list[Event]) -> None:
@@ -475,24 +491,27 @@ class BreathDetector:
         self._last_peak_t = peak.t
         self._breaths += 1
         rel = self._rel_depth(depth)
+        # A breath runs from the start of its inhale to the start of the next: where the signal left each trough.
+        start = min(onset.left, peak.t)
+        stop = end.left
         events.append(
             Event(
                 "breath",
                 now,
                 {
-                    "onset": onset.t,
+                    "onset": start,
                     "peak": peak.t,
-                    "end": end.t,
+                    "end": stop,
                     "depth": depth,
                     "rel_depth": rel,
                     "rate_bpm": self._rate,
-                    "inhale": peak.t - onset.t,
-                    "exhale": end.t - peak.t,
+                    "inhale": peak.t - start,
+                    "exhale": stop - peak.t,
                     "inst_rate_bpm": inst,
                 },
             )
         )
-        self._patterns(now, end.t, onset.t, depth, rel, events)
+        self._patterns(now, stop, start, depth, rel, events)
 
     def _rel_depth(self, depth: float) -> float | None:
         if self.baseline is None:
@@ -569,11 +588,11 @@ class BreathDetector:
         turns = self._turns
         if turns and turns[-1].t > start:
             last = turns[-1]
-            turns[-1] = Turn(last.high, start, last.value, last.slope)
+            turns[-1] = Turn(last.high, start, last.value, last.slope, start)
             if self._held_turns and self._held_turns[-1] is last:
                 self._held_turns[-1] = turns[-1]
         if self._ext_t - self._fast_delay > start:
-            self._ext_t = start + self._fast_delay
+            self._ext_t = self._ext_until = start + self._fast_delay
         events.append(Event("hold_start", t, {"start": start}))
         if self._sign is None:
             self._settle_polarity(t, events)
