@@ -83,7 +83,7 @@ def test_a_hold_is_called_once_with_its_start_and_no_breaths_inside(rate, inhale
 
 
 def test_hold_seconds_is_configurable():
-    sig = Builder(25, seed=5).breathe(5).hold(8).breathe(4).build()
+    sig = Builder(25, seed=5).breathe(5).hold(7).breathe(4).build()
     assert not named(run(sig.samples(), 25)[0], "hold_start")
     events, _ = run(sig.samples(), 25, DetectorConfig(hold_seconds=5))
     assert len(named(events, "hold_start")) == 1

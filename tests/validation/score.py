@@ -10,6 +10,7 @@ from .splice import Hold
 
 PEAK_TOLERANCE = 1.0
 START_TOLERANCE = 3.0
+EDGE = 0.5  # a hold at full inspiration starts at the top of its breath: that peak is on the edge, not inside
 
 
 @dataclass
@@ -20,7 +21,8 @@ class Score:
     holds: int = 0
     holds_found: int = 0
     false_holds: int = 0
-    breaths_in_holds: int = 0
+    breaths_in_holds: int = 0  # breath peaks more than EDGE into a hold
+    breaths_at_edge: int = 0  # the held breath's own peak, found up to EDGE after the labelled start
     late_holds: int = 0  # declared later than hold_seconds + slack after the true start
     start_errors: list[float] = field(default_factory=list)
     declare_delays: list[float] = field(default_factory=list)  # declared t - (true start + hold_seconds)
@@ -72,5 +74,6 @@ def score(events: list[Event], peaks: list[float], holds: list[Hold], hold_secon
         if delay > slack:
             s.late_holds += 1
     for h in holds:
-        s.breaths_in_holds += sum(1 for p in breaths if h.start + 0.5 < p < h.end)
+        s.breaths_in_holds += sum(1 for p in breaths if h.start + EDGE < p < h.end)
+        s.breaths_at_edge += sum(1 for p in breaths if h.start < p <= h.start + EDGE)
     return s

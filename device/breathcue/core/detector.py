@@ -15,6 +15,7 @@ See docs/detection.md for the method and its validation.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import deque
 from dataclasses import dataclass
@@ -55,7 +56,7 @@ TAIL_SHARE = 0.1  # ...a breath that goes on its way by this share of the depth 
 # chest relaxes the other way (a full one sags, an empty one creeps back up)
 LAST_BREATH_SECONDS = 8.0  # a hold starts at most this long after the last turning point of a breath...
 TURN_SLACK_SECONDS = 1.5  # ...and at most this long before it (a ripple can turn on the plateau's edge)
-HOLD_START_LAG = -0.6  # from the last breathing motion of the slow signal to where the movement really stopped
+HOLD_START_LAG = -0.9  # from the last breathing motion of the slow signal to where the movement really stopped
 # Artefacts and lost signal.
 ARTIFACT_SHARE = 3.0  # movement this many usual depths (the larger of typical and baseline) is a motion artefact...
 STEP_SHARE_PER_SECOND = 8.0  # ...and so is a jump between samples this fast
@@ -208,6 +209,7 @@ class BreathDetector:
         self._lost: tuple[str, float] | None = None
         self._started = False
         self._hold_start: float | None = None
+        self._pinned: Turn | None = None  # the turn a hold began at
         self._artifact_start: float | None = None
         self._calm_since = 0.0
         self._shallow_start: float | None = None
@@ -584,24 +586,37 @@ class BreathDetector:
 
     def _begin_hold(self, start: float, t: float, events: list[Event]) -> None:
         self._hold_start = start
-        # The extreme of a held chest is where it stopped, not a ripple on the plateau.
+        # The last breath's extreme is where the chest stopped, just before the hold: never a ripple in it.
+        held_at = start - 1.0 / self.rate_hz
+        delay = self._fast_delay
         turns = self._turns
-        if turns and turns[-1].t > start:
+        if turns and turns[-1].t > held_at:
             last = turns[-1]
-            turns[-1] = Turn(last.high, start, last.value, last.slope, start)
+            turns[-1] = Turn(last.high, held_at, last.value, last.slope, held_at)
             if self._held_turns and self._held_turns[-1] is last:
                 self._held_turns[-1] = turns[-1]
-        if self._ext_t - self._fast_delay > start:
-            self._ext_t = self._ext_until = start + self._fast_delay
+        if self._ext_t - delay > held_at:
+            self._ext_t = self._ext_until = held_at + delay
         events.append(Event("hold_start", t, {"start": start}))
         if self._sign is None:
             self._settle_polarity(t, events)
+        if self._rising is not None and self._rising == (self._sign < 0):
+            # Held at the end of an exhale: that breath is over now, not when breathing resumes.
+            ext = self._ext_value
+            self._turn(Turn(self._rising, self._ext_t - delay, ext, self._up if self._rising else -self._down, self._ext_t - delay), t, events)
+            self._rising = not self._rising
+            self._from_value, self._ext_value, self._ext_t, self._ext_until = ext, self._y, t, t
+        self._pinned = turns[-1] if turns else None
         self._set_state(t)
 
     def _end_hold(self, t: float, events: list[Event]) -> None:
         start = self._hold_start
         end = max(start, t - 0.5 * MOVE_WINDOW_SECONDS - self._slow_delay)
         events.append(Event("hold_end", t, {"start": start, "end": end, "duration": end - start}))
+        turns = self._turns
+        if turns and turns[-1] is self._pinned and turns[-1].high == (self._sign < 0):
+            turns[-1] = dataclasses.replace(turns[-1], until=end)  # the next breath starts when the hold ends
+        self._pinned = None
         self._hold_start = None
         self._last_peak_t = None
         self._set_state(t)
