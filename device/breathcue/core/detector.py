@@ -7,9 +7,12 @@ slow one also removes the ~1 Hz cardiac ripple; the range of its output over
 a short sliding window is the *movement*: a breath hold is a stretch without
 movement, measured against the typical depth, so slow drift and the ripple of
 a held chest never count as breathing, and no turning point is confirmed
-while the chest is still.  Polarity (which way an inhale moves the signal)
-is learnt from the first breaths: the inhale is the quicker half.  Everything
-is causal, looks back a bounded time, and lives in explicit state.
+while the chest is still.  The hold starts where the last breath movement
+ended: the last quick motion, or the last slow progress in the breath's own
+direction (a held chest relaxes the other way).  Polarity (which way an
+inhale moves the signal) is learnt from the first breaths: the inhale is the
+quicker, steeper half.  Everything is causal, looks back a bounded time, and
+lives in explicit state.
 See docs/detection.md for the method and its validation.
 """
 
@@ -69,7 +72,7 @@ POLARITY_SWINGS = 8  # swings (4 up, 4 down) weighed before deciding the polarit
 POLARITY_REVIEW_SWINGS = 16  # it is reviewed once after this many...
 POLARITY_REVIEW_MARGIN = 0.15  # ...and turned over if the evidence then clearly says so
 RECENT_SECONDS = 8.0  # the range over this window is the depth before any swing, and caps the turning threshold
-RECENT_STEP_SECONDS = 0.2
+RECENT_STEP_SECONDS = 0.2  # ...updated this often: a coarse scale needs no more
 BASELINE_BREATHS = 3  # a cold start takes its baseline from the median of this many breaths
 BASELINE_ALPHA = 0.03  # per breath, how fast the baseline follows breathing
 SIGH_SHARE = 1.8  # a breath deeper than this many baselines is a sigh: the baseline ignores it
@@ -227,6 +230,7 @@ class BreathDetector:
         events: list[Event] = []
         if value is None:
             self._lose(t, sample.fault or "i2c_error", events)
+            self._last_raw = None  # the first value after the gap is news, whatever it is
             return events
         if value == self._last_raw:
             if t - self._flat_since >= FLAT_SECONDS:
