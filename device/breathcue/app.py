@@ -350,17 +350,25 @@ class Daemon:
     def _loop(self) -> int:
         frame_dt = 1.0 / self.config.ring.fps
         sample_dt = 1.0 / self.sensor.rate_hz
+        # Waking costs more than the work on a small Pi: when frames come at
+        # least as often as samples, a sample is read at the first frame
+        # deadline after its own (at most one frame later), keeping its
+        # scheduled timestamp; only slower frame rates wake for samples too.
+        wake_for_samples = frame_dt > sample_dt
         n_frame = n_sample = 0
         while not self._stop:
             next_frame, next_sample = n_frame * frame_dt, n_sample * sample_dt
-            due = min(next_frame, next_sample)
+            due = min(next_frame, next_sample) if wake_for_samples else next_frame
             if self.seconds is not None and due > self.seconds:
-                break
+                if next_sample > self.seconds:
+                    break
+                due = self.seconds
             self.clock.sleep_until(due)
-            if next_sample <= due:
+            while next_sample <= due:
                 n_sample += 1
                 if not self._sample(next_sample):
-                    break
+                    return 0
+                next_sample = n_sample * sample_dt
             if next_frame <= due:
                 # Never more than one frame late: after a stall, draw the latest deadline passed, skip the rest.
                 n_frame = max(n_frame, int(self.clock.now() / frame_dt))
