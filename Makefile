@@ -18,7 +18,7 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.run-installed
 
 run: $(VENV)/.run-installed
-	$(BIN)/breathcue run --sim $(ARGS)
+	$(BIN)/breathcue run --sim --config docs/examples/demo.toml $(ARGS)
 
 test: $(VENV)/.test-installed
 	$(BIN)/python -m pytest $(ARGS)
