@@ -234,7 +234,7 @@ class BreathDetector:
             return events
         if value == self._last_raw:
             if t - self._flat_since >= FLAT_SECONDS:
-                self._lose(t, "flat", events)
+                self._lose(t, "flat", events, since=self._flat_since)
             if self._lost is not None:
                 return events
         else:
@@ -362,6 +362,8 @@ class BreathDetector:
         if self._lost is not None or self._artifact_start is not None or not self._started:
             return events
         if self._sign is None:
+            if not self._held_turns:
+                return events  # nothing seen that a polarity could be learnt from
             self._settle_polarity(t, events)
         turns = self._turns
         if self._hold_start is None and len(turns) >= 2 and turns[-1].high == (self._sign > 0):
@@ -666,18 +668,23 @@ class BreathDetector:
         self._ready = ready  # the depth is still known; a hold still needs a breath's turn after the artefact
         self._set_state(t)
 
-    def _lose(self, t: float, reason: str, events: list[Event]) -> None:
+    def _lose(self, t: float, reason: str, events: list[Event], since: float | None = None) -> None:
+        """The signal is unusable from ``since`` (default ``t``): end what was going on, report it once."""
         if self._lost is not None and self._lost[0] != "flat-hold":
             return
+        start = t if since is None else since
         if self._hold_start is not None:
-            start, self._hold_start = self._hold_start, None  # the hold ends where the signal did
-            events.append(Event("hold_end", t, {"start": start, "end": t, "duration": t - start}))
+            held, self._hold_start = self._hold_start, None  # the hold ends where the signal did
+            end = max(held, start)
+            events.append(Event("hold_end", t, {"start": held, "end": end, "duration": end - held}))
         if self._artifact_start is not None:
             events.append(Event("artifact_end", t, {"start": self._artifact_start}))
             self._artifact_start = None
         if self._lost is None:
-            events.append(Event("signal_lost", t, {"start": t, "reason": reason}))
-        self._lost = (reason, t)
+            events.append(Event("signal_lost", t, {"start": start, "reason": reason}))
+            self._lost = (reason, start)
+        else:
+            self._lost = (reason, self._lost[1])  # a too-long hold that now reads stuck: lost since then
         self._set_state(t)
 
     # --- status -------------------------------------------------------------------
