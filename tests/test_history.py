@@ -299,15 +299,15 @@ CRASH_SCRIPT = textwrap.dedent(
 )
 
 
-def crash(tmp_path: Path, clock: str, flush: float, after: float) -> float:
-    """Run a daemon with the history in a subprocess and kill -9 it once its clock passes ``after``."""
+def crash(tmp_path: Path, clock: str, flush: float, after: float, ready=lambda: True) -> float:
+    """Run a daemon with the history in a subprocess and kill -9 it once its clock passes ``after`` and ``ready()``."""
     proc = subprocess.Popen(
         [sys.executable, "-c", CRASH_SCRIPT, str(tmp_path), clock, str(flush)],
         stdout=subprocess.PIPE, text=True, cwd=ROOT,
     )
     try:
         for line in proc.stdout:
-            if float(line) >= after:
+            if float(line) >= after and ready():
                 proc.send_signal(signal.SIGKILL)
                 return float(line)
     finally:
@@ -326,8 +326,15 @@ def test_kill_9_loses_at_most_the_last_flush_interval(tmp_path: Path):
 
 
 def test_kill_9_while_writing_fast_leaves_a_sound_file(tmp_path: Path):
-    crash(tmp_path, "virtual", 10.0, after=1200.0)  # batches come back to back on a virtual clock
     path = history.path_in(tmp_path)
+
+    def writing() -> bool:
+        try:
+            return query(path, "SELECT count(*) FROM minutes")[0][0] > 0
+        except sqlite3.Error:  # not created yet
+            return False
+
+    crash(tmp_path, "virtual", 10.0, after=600.0, ready=writing)  # batches come back to back on a virtual clock
     assert query(path, "PRAGMA integrity_check") == [("ok",)]
     assert query(path, "SELECT count(*) FROM minutes")[0][0] > 0
     history.open_store(path).close()  # and the daemon can go on with it
