@@ -48,9 +48,14 @@ MAX_INTERVAL_SECONDS = 30.0  # a longer gap between breaths is no breathing inte
 MOVE_WINDOW_SECONDS = 2.0  # movement is the range of the slow signal over this window...
 STILL_SHARE = 0.2  # ...and the chest is still while it stays under this share of the depth
 RESUME_SHARE = 0.35  # a hold ends at a movement of this share of the depth
-SMALL_SHARE = 0.1  # without breathing motion, swings of this share of the depth...
+QUIET_CUTOFF_HZ = 0.4  # a further low-pass for small swings: the cardiac ripple is cut by 25 dB more at 0.85 Hz
+SMALL_SHARE = 0.04  # without breathing motion, swings of this share of the depth...
 SMALL_HALF_SECONDS = 1.0  # ...at least this far apart (slower than a heartbeat)...
 SMALL_SWINGS = 3  # ...this many times over are breathing, smaller than we knew: no hold
+WEAK_SWINGS = 2  # two such swings (three turns: drift after a sag makes at most two) rule out a hold,
+SMALL_RHYTHM_SECONDS = 4.5  # and a small turning point more recent than this defers one (a held chest's sag ends sooner)
+WEAK_SHARE = 0.2  # ...and swings under this share of the baseline depth are too weak to count as breaths:
+# a loose strap.  Still for hold_seconds with them, the signal is lost ("weak") until breathing is back.
 READY_SWINGS = 3  # consistent swings needed after a (re)start before a hold or artefact can be called
 MOTION_WINDOW_SECONDS = 1.0  # breathing moves the slow signal over this window...
 MOTION_SHARE = 0.2  # ...by more than this share of the depth; drift, relaxation and ripple do not
@@ -77,6 +82,7 @@ BASELINE_BREATHS = 3  # a cold start takes its baseline from the median of this 
 BASELINE_ALPHA = 0.03  # per breath, how fast the baseline follows breathing
 SIGH_SHARE = 1.8  # a breath deeper than this many baselines is a sigh: the baseline ignores it
 SHALLOW_END_BREATHS = 3  # shallow breathing ends when this many recent breaths are deep enough
+WATCHED = ("flat-hold", "weak")  # lost while the detector keeps filtering, waiting for breathing to move the signal
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,39 +131,49 @@ class SmallSwings:
     learnt (motion inflated it, or the strap slackened) counts one per half breath.
     """
 
-    __slots__ = ("rising", "hi", "hi_t", "lo", "lo_t", "last", "swings")
+    __slots__ = ("rising", "hi", "hi_t", "lo", "lo_t", "begun", "turned", "last", "swings", "median")
 
     def __init__(self) -> None:
-        self.reset(0.0, 0.0)
+        self.reset()
 
-    def reset(self, t: float, z: float) -> None:
+    def reset(self) -> None:
+        """Start afresh: the next value pushed is the first extreme."""
         self.rising: bool | None = None
-        self.hi = self.lo = z
-        self.hi_t = self.lo_t = t
+        self.hi, self.lo = -math.inf, math.inf
+        self.hi_t = self.lo_t = 0.0
+        self.begun: float | None = None  # where tracking began: no turning point, though the signal leaves it
+        self.turned = -math.inf  # when the last turning point was confirmed
         self.last: tuple[float, float] | None = None
         self.swings: list[float] = []
+        self.median = 0.0
 
     def push(self, t: float, z: float, threshold: float) -> int:
         """Track one value; return the number of swings counted so far."""
         rising = self.rising
+        if self.begun is None:
+            self.begun = t
         if rising is not False:
             if z > self.hi:
                 self.hi, self.hi_t = z, t
             elif self.hi - z > threshold:
-                self._turn(self.hi_t, self.hi)
+                self._turn(self.hi_t, self.hi, t)
                 self.rising, self.lo, self.lo_t = False, z, t
                 return len(self.swings)
         if rising is not True:
             if z < self.lo:
                 self.lo, self.lo_t = z, t
             elif z - self.lo > threshold:
-                self._turn(self.lo_t, self.lo)
+                self._turn(self.lo_t, self.lo, t)
                 self.rising, self.hi, self.hi_t = True, z, t
         return len(self.swings)
 
-    def _turn(self, t: float, value: float) -> None:
+    def _turn(self, t: float, value: float, now: float) -> None:
+        if t == self.begun:
+            return
+        self.turned = now
         if self.last is not None and t - self.last[0] >= SMALL_HALF_SECONDS:
             self.swings.append(abs(value - self.last[1]))
+            self.median = _median(self.swings)
         self.last = (t, value)
 
 
@@ -181,6 +197,7 @@ class BreathDetector:
         self._slow = SosFilter(slow)
         self._fast_delay = group_delay(fast, BREATH_HZ, rate_hz)
         self._slow_delay = self._fast_delay + group_delay(slow, BREATH_HZ, rate_hz)
+        self._quiet = SosFilter(butter_lowpass(2, QUIET_CUTOFF_HZ, rate_hz))
         self._window = SlidingRange(MOVE_WINDOW_SECONDS)
         self._small = SmallSwings()
         self._recent_range = SlidingRange(RECENT_SECONDS)
@@ -240,7 +257,7 @@ class BreathDetector:
         else:
             self._last_raw = value
             self._flat_since = t
-        if not self._started or (self._lost is not None and self._lost[0] != "flat-hold"):
+        if not self._started or (self._lost is not None and self._lost[0] not in WATCHED):
             self._restart(t, value, events)
             return events
 
@@ -263,8 +280,8 @@ class BreathDetector:
             typical = recent if recent > 0.0 else 1e-12
         turn_at = TURN_SHARE * (recent if recent < typical else typical)  # a smaller breath still turns
 
-        if self._lost is not None:  # a "hold" too long to be one: wait for real movement
-            if move > RESUME_SHARE * typical:
+        if self._lost is not None:  # a "hold" too long to be one, or weak breathing: wait for real movement
+            if move > RESUME_SHARE * (typical if self._lost[0] != "weak" else self._usual(typical)):
                 self._found(t, events)
             return events
         if self._artifact_start is not None:
@@ -281,11 +298,13 @@ class BreathDetector:
         if self._rising is not None and len(lag) == lag.maxlen and (z - lag[0] if self._rising else lag[0] - z) > TAIL_SHARE * typical:
             self._tail_at = t  # the breath is still going its way, however slowly
         lag.append(z)
+        q = self._quiet.step(z)
+        small = self._small
         if self._motion.push(t, z) > MOTION_SHARE * typical:
             self._moved_at = t
-            self._small.reset(t, z)
-        elif self._small.push(t, z, SMALL_SHARE * typical) >= SMALL_SWINGS and self._hold_start is None:
-            self._rescale(t, self._small.swings)  # still breathing, only smaller than the depth we knew
+            small.reset()
+        elif small.push(t, q, SMALL_SHARE * typical) >= SMALL_SWINGS and self._hold_start is None and not self._weak(small):
+            self._rescale(t, small.swings)  # still breathing, only smaller than the depth we knew
             return events
         if self._hold_start is not None:
             if move > RESUME_SHARE * typical:
@@ -293,7 +312,12 @@ class BreathDetector:
             elif t - self._hold_start >= self.config.max_hold_seconds:
                 self._hold_too_long(t, events)
             return events
-        if still and self._ready and self._turns:
+        if still and len(small.swings) >= WEAK_SWINGS:  # small breathing goes on: never a hold
+            since = max(self._moved_at - self._slow_delay + HOLD_START_LAG, self._epoch)
+            if t - since >= self.config.hold_seconds and self._ready and self._weak(small):
+                self._lose(t, "weak", events, since=since)
+                return events
+        elif still and self._ready and self._turns and (small.last is None or t - small.last[0] >= SMALL_RHYTHM_SECONDS):
                 # The hold starts where breathing movement stopped: after the last turning point, and soon after it.
                 last_turn = self._turns[-1].t
                 start = max(
@@ -382,7 +406,7 @@ class BreathDetector:
             self._lost = None
         self._started = True
         self._y = self._fast.settle(value)
-        self._slow.settle(self._y)
+        self._quiet.settle(self._slow.settle(self._y))
         self._window.clear()
         self._window.push(t, self._y)
         self._motion.clear()
@@ -407,6 +431,7 @@ class BreathDetector:
         self._moved_at = self._tail_at = t
         self._last_peak_t = None
         self._up = self._down = 0.0
+        self._small.reset()  # no small swing spans a gap either
 
     def _rescale(self, t: float, swings: list[float]) -> None:
         """Breathing goes on at a smaller scale than the depth learnt (after motion, or a looser strap): relearn it."""
@@ -670,7 +695,7 @@ class BreathDetector:
 
     def _lose(self, t: float, reason: str, events: list[Event], since: float | None = None) -> None:
         """The signal is unusable from ``since`` (default ``t``): end what was going on, report it once."""
-        if self._lost is not None and self._lost[0] != "flat-hold":
+        if self._lost is not None and self._lost[0] not in WATCHED:
             return
         start = t if since is None else since
         if self._hold_start is not None:
@@ -688,6 +713,10 @@ class BreathDetector:
         self._set_state(t)
 
     # --- status -------------------------------------------------------------------
+
+    def _weak(self, small: SmallSwings) -> bool:
+        """Are the small swings too small to be breaths (a loose strap)?  Only a baseline can tell: motion may inflate the typical depth."""
+        return self.baseline is not None and small.median < WEAK_SHARE * self.baseline.depth
 
     def _usual(self, typical: float) -> float:
         """The depth motion is measured against: the baseline's, unless recent breaths are deeper."""
