@@ -7,7 +7,10 @@ slow one also removes the ~1 Hz cardiac ripple; the range of its output over
 a short sliding window is the *movement*: a breath hold is a stretch without
 movement, measured against the typical depth, so slow drift and the ripple of
 a held chest never count as breathing, and no turning point is confirmed
-while the chest is still.  The hold starts where the last breath movement
+while the chest is still.  Small rhythmic swings in a further low-passed
+*quiet* signal (breathing far smaller than the depth; a cardiac ripple is
+cut away) are never a hold: breathing at a smaller scale, or a loose strap
+(signal lost, "weak").  The hold starts where the last breath movement
 ended: the last quick motion, or the last slow progress in the breath's own
 direction (a held chest relaxes the other way).  Polarity (which way an
 inhale moves the signal) is learnt from the first breaths: the inhale is the
@@ -122,13 +125,15 @@ class Turn:
 
 
 class SmallSwings:
-    """Swings of the slow signal far smaller than a breath, counted while the chest looks still.
+    """Swings of the quiet signal far smaller than a breath, counted while the chest looks still.
 
     A hysteresis tracker with a threshold of a small share of the typical
-    depth: slow drift never reverses and the cardiac residue of the slow
-    signal is under the threshold (and quicker than SMALL_HALF_SECONDS), so a
-    held chest counts none, while breathing at a smaller scale than the depth
-    learnt (motion inflated it, or the strap slackened) counts one per half breath.
+    depth: slow drift never reverses and the cardiac residue of the quiet
+    signal is far under the threshold (and quicker than SMALL_HALF_SECONDS),
+    so a held chest counts at most one (a sag, then drift the other way),
+    while breathing at a smaller scale than the depth learnt (motion or sighs
+    inflated it, the breathing is very shallow, or the strap slackened)
+    counts one per half breath.  Where tracking began is no turning point.
     """
 
     __slots__ = ("rising", "hi", "hi_t", "lo", "lo_t", "begun", "turned", "last", "swings", "median")
