@@ -74,3 +74,37 @@ def test_sigterm_exits_0_within_a_second(tmp_path: Path):
     assert time.monotonic() - sent < 1.0
     assert proc.returncode == 0, err
     assert "t=" in out  # not a TTY: a plain status line each second
+
+
+def test_log_lines_go_above_the_ring_drawn_in_place():
+    import io
+    import logging
+    import re
+
+    from breathcue.cli import logs_above
+    from breathcue.hw.sim import TerminalRing
+
+    screen = io.StringIO()
+    ring = TerminalRing(12, screen, tty=True)
+    handler = logging.StreamHandler(screen)
+    logger = logging.getLogger("breathcue.test_logs_above")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        ring.show([(255, 255, 255)] * 12, 0.0)
+        logging.getLogger().addHandler(handler)
+        with logs_above(ring):
+            logger.warning("hold_start")
+            ring.show([(255, 255, 255)] * 12, 1.0)
+    finally:
+        logging.getLogger().removeHandler(handler)
+        logger.removeHandler(handler)
+    text = screen.getvalue()
+    drawn = ring._rows + 1
+    # The drawing is erased (cursor up over all its lines, clear to the end) before the log line,
+    # and the next frame is drawn fresh below it, with no cursor movement up into the log line.
+    erase = text.index(f"\x1b[{drawn}F\x1b[J")
+    assert erase < text.index("hold_start")
+    after = text[text.index("hold_start"):]
+    assert not re.search(r"\x1b\[\d+F", after)
+    assert after.count("\u25cf") == 12

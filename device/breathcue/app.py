@@ -446,9 +446,10 @@ class Daemon:
             if self.session is not None:
                 self._score(event)
         else:
-            log.info("%s at %.1f s %s", name, event.t, dict(event.fields))
+            record = event.to_json_dict()
+            log.info("%s at %.1f s %s", name, event.t, {k: v for k, v in record.items() if k not in ("event", "t")})
             self._status_changed = True
-            self.recent.append({**event.to_json_dict(), "wall": wall.isoformat(timespec="seconds")})
+            self.recent.append({**record, "wall": wall.isoformat(timespec="seconds")})
             if name == "cue_start":
                 self.cues_today += 1
         for sink in self.sinks:

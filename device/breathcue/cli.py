@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .core.pacing import PacedSession
     from .hw.ports import Sensor
     from .hw.replay import Recording
+    from .hw.sim import TerminalRing
 
 log = logging.getLogger("breathcue")
 
@@ -98,6 +99,34 @@ def output_sinks(args: argparse.Namespace) -> Iterator[list]:
             if path is not None:
                 sinks.append(writer(stack.enter_context(open(path, "w", encoding="utf-8", buffering=1 << 16))))
         yield sinks
+
+
+class _EraseRingFirst(logging.Filter):
+    """Lets a log line through only after the ring drawn in place has been taken off the screen."""
+
+    def __init__(self, ring: "TerminalRing") -> None:
+        super().__init__()
+        self.ring = ring
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        self.ring.erase()
+        return True
+
+
+@contextlib.contextmanager
+def logs_above(ring: object) -> Iterator[None]:
+    """On a terminal, log lines go above the ring drawn in place instead of through it."""
+    from .hw.sim import TerminalRing
+
+    handlers = logging.getLogger().handlers if isinstance(ring, TerminalRing) and ring.tty else []
+    erase = _EraseRingFirst(ring) if handlers else None
+    for handler in handlers:
+        handler.addFilter(erase)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(erase)
 
 
 @contextlib.contextmanager
@@ -190,7 +219,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         daemon.sinks.extend(extra_sinks(config, state, daemon))
         button = None if parts.simulated else open_button(config.button, lambda press: daemon.submit("button", press=press))
-        with stop_on_signals(daemon.stop), reload_on_hangup(daemon.submit):
+        with stop_on_signals(daemon.stop), reload_on_hangup(daemon.submit), logs_above(parts.ring):
             try:
                 return daemon.run()
             finally:
@@ -272,7 +301,7 @@ def cmd_pace(args: argparse.Namespace) -> int:
         daemon = Daemon(config, clock, parts.sensor, parts.ring, sinks, args.seconds)
         daemon.start_session(session, style=args.style, name=pace_name(args))
         daemon.exit_when_session_ends = True
-        with stop_on_signals(daemon.stop):
+        with stop_on_signals(daemon.stop), logs_above(parts.ring):
             try:
                 return daemon.run()
             finally:

@@ -236,6 +236,14 @@ class TerminalRing:
     def set_status(self, text: str) -> None:
         self.status = text
 
+    def erase(self) -> None:
+        """Take the drawing off the screen so a log line can go where it was; the next frame redraws below it."""
+        if self._drawn_lines:
+            self.out.write(f"\x1b[{self._drawn_lines}F\x1b[J")
+            self.out.flush()
+            self._drawn_lines = 0
+            self._last_draw = None
+
     def close(self) -> None:
         if self.tty:
             self._last_draw = None
