@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 RGB = tuple[float, float, float]
-"""A pixel colour as linear light, each channel 0.0-1.0."""
+"""A pixel colour as perceptual levels (0.0-1.0 of lightness, CIE L* or gamma), before the encoder."""
 
 RGBBytes = tuple[int, int, int]
 """A pixel as the 0-255 bytes sent to the LED."""
@@ -55,7 +55,7 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class Frame:
-    """What the ring should show: one linear-light RGB per pixel, 0.0-1.0."""
+    """What the ring should show: one perceptual RGB per pixel, 0.0-1.0; render.FrameEncoder makes it bytes."""
 
     pixels: tuple[RGB, ...]
 
