@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
-import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +21,7 @@ from .app import Sink
 from .clock import Clock
 from .config import Config
 from .core.types import Event
+from .status import write_atomic
 
 if TYPE_CHECKING:
     from .app import Daemon
@@ -126,15 +125,7 @@ class MetricsSink(Sink):
     def write(self, up: bool = True) -> None:
         """Replace the textfile atomically; a failure is logged once, not each time."""
         try:
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    f.write(self.render(up))
-                os.chmod(tmp, 0o644)
-                os.replace(tmp, self.path)
-            except BaseException:
-                os.unlink(tmp)
-                raise
+            write_atomic(self.path, self.render(up))
         except OSError as exc:
             if not self._failing:
                 log.error("cannot write the metrics to %s: %s", self.path, exc.strerror or exc)
