@@ -344,9 +344,11 @@ def test_sensor_read_on_the_adc_shows_raw_codes_and_rates(tmp_path, monkeypatch,
     cfg.write_text('[hardware]\nmode = "pi"\n[sensor]\ndata_rate = 250\n')
     assert main(["sensor", "read", "--config", str(cfg), "--seconds", "0.8"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    raw = int(lines[-1].split("raw")[1].split()[0])
+    fields = lines[-1].split("raw")[1].split()
+    raw, volts = int(fields[0]), float(fields[1])
     assert abs(raw - 10000) <= 10  # 1.25 V / 4.096 V * 32768, with 2 LSB of noise
-    assert "1.250" in lines[-1] and "conversions/s" in lines[-1] and "0 I2C errors" in lines[-1]
+    assert fields[2] == "V" and abs(volts - 1.25) < 0.001
+    assert "conversions/s" in lines[-1] and "0 I2C errors" in lines[-1]
     assert emu.closed
     assert main(["sensor", "read", "--config", str(cfg), "--clock", "virtual"]) == 2
     assert "--clock virtual needs --sim" in capsys.readouterr().err
