@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from breathcue.app import Daemon, EventWriter, Sink
+from breathcue.app import Daemon, EventWriter, SessionFollower, Sink
 from breathcue.clock import VirtualClock
 from breathcue.config import Config, parse_text
 from breathcue.core.types import Sample
@@ -73,15 +73,18 @@ def config(text: str = "", fps: int = 10) -> Config:
     return replace(cfg, ring=replace(cfg.ring, fps=fps))
 
 
-def run(cfg: Config, seconds: float, *, holds=(), lost=(), script=(), start=datetime(2026, 11, 24, 10, 0), seed=2, reload=None, extra=Script, baseline=None):
-    """Run the daemon; (events, ring, daemon, statuses)."""
+def run(cfg: Config, seconds: float, *, holds=(), lost=(), script=(), start=datetime(2026, 11, 24, 10, 0), seed=2, reload=None, extra=Script, baseline=None, follow=False):
+    """Run the daemon; (events, ring, daemon, statuses).  With ``follow`` the simulated user breathes along with sessions."""
     clock = VirtualClock(start.replace(tzinfo=UTC) if start.tzinfo is None else start)
     out = io.StringIO()
     ring = RecordingRing(cfg.ring.pixels)
-    sensor = WithHolds(SimulatedBreather(seed=seed, rate_hz=cfg.sensor.sample_rate_hz), holds, lost)
+    person = SimulatedBreather(seed=seed, rate_hz=cfg.sensor.sample_rate_hz)
+    sensor = WithHolds(person, holds, lost)
     statuses = Statuses()
     daemon = Daemon(cfg, clock, sensor, ring, [EventWriter(out), statuses], seconds, reload=reload, baseline=baseline)
     daemon.sinks.append(extra(daemon, list(script)))
+    if follow:
+        daemon.sinks.append(SessionFollower(daemon, person.follow))
     daemon.run()
     events = [json.loads(line) for line in out.getvalue().splitlines()]
     return [e for e in events if e["event"] != "breath"], ring, daemon, statuses.seen

@@ -152,6 +152,15 @@ def test_session_events_name_the_pattern(tmp_path: Path):
     assert [e["pattern"] for e in starts] == ["4-0-8-0"]
 
 
+def test_the_simulated_user_of_pace_sim_follows_the_light(tmp_path: Path):
+    """`pace --sim` wires the simulated person to the session, so its adherence means something."""
+    events = tmp_path / "e.jsonl"
+    assert main(["pace", "--pattern", "resonance", "--minutes", "3", "--sim", "--clock", "virtual",
+                 "--events-out", str(events)]) == 0
+    end = next(e for e in map(json.loads, events.read_text().splitlines()) if e["event"] == "session_end")
+    assert end["outcome"] == "completed" and end["breaths"] >= 12 and end["in_pace"] >= 0.9
+
+
 def test_user_pattern_from_the_config(tmp_path: Path):
     cfg = tmp_path / "c.toml"
     cfg.write_text("[patterns.calm]\ninhale = 3\nexhale = 5\n[pacing]\nstyle = \"fill\"\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 import json
 import statistics
 
@@ -175,3 +176,29 @@ def test_faults_in_the_strap_off_scenario_are_never_holds(default_config):
         assert spell.start < e.t <= spell.start + 1.0
     for spell in off:
         assert not [e for e in events if e.name == "hold_start" and spell.start <= e.t <= spell.end]
+
+
+def test_a_breather_told_to_follow_breathes_with_the_light_a_little_behind_it():
+    """The lead is a 10 s breath (volume 0-1); the chest tracks it 0.3-0.8 s (give or take 0.3 s) late."""
+    b = SimulatedBreather(seed=4, rate_hz=RATE, scenario="holds")  # its own plan holds the breath: the session wins
+
+    def lead(t: float) -> float:
+        return 0.5 - 0.5 * math.cos(2 * math.pi * (t - 30.0) / 10.0) if t >= 30.0 else 0.0
+
+    for n in range(int(30 * RATE)):
+        b.read(n / RATE)
+    b.follow(lead)
+    times = [n / RATE for n in range(int(30 * RATE), int(90 * RATE))]
+    chest = [b.read(t).value for t in times]
+    for cycle in range(1, 6):  # each inhale passes half-way shortly after the light's does
+        light_mid = 30.0 + 10.0 * cycle + 2.5
+        cycle_values = [v for v, t in zip(chest, times) if light_mid - 2.5 <= t < light_mid + 7.5]
+        mid = 0.5 * (max(cycle_values) + min(cycle_values))
+        chest_mid = next(t for v, t in zip(chest, times) if t >= light_mid - 2.0 and v >= mid)
+        assert 0.0 <= chest_mid - light_mid <= 1.2
+    swing = max(chest[-250:]) - min(chest[-250:])
+    assert 0.25 < swing < 0.5  # deeper than the person's own 0.25 V breaths: a slow paced breath
+    b.follow(None)  # the session is over: their own breathing takes up again from empty lungs, no jump
+    after = [b.read(90.0 + n / RATE).value for n in range(1, 30 * int(RATE))]
+    assert abs(after[0] - chest[-1]) < 0.05
+    assert max(after) - min(after) > 0.15

@@ -1,4 +1,4 @@
-"""Paced sessions: progressive relaxation's plan, and the adherence score."""
+"""Paced sessions: progressive relaxation's plan, and the adherence score, alone and in the daemon."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ import pytest
 
 from breathcue.core import adherence as adh
 from breathcue.core.relaxation import GROUPS, ROUND_SECONDS, Relaxation
+
+from .daemon_helpers import config
+from .daemon_helpers import run as daemon_run
 
 
 class Steady:
@@ -86,3 +89,21 @@ def test_relaxation_guide_counts_breaths_for_adherence():
     assert r.period(3.0) == 19.0 and r.period(25.0) == 10.0
     s = score(r, [(0.0, 19.0), (19.0, 29.0), (29.0, 39.0), (39.0, 58.0)])
     assert s["in_pace"] == 1.0 and math.isclose(s["phase_lag_s"], 0.0, abs_tol=1e-9)
+
+
+# --- the daemon scoring a simulated user who follows the light, or not ------------------------
+
+
+def session_end(cfg_text: str, follow: bool) -> dict:
+    events, *_ = daemon_run(config(cfg_text), 320, follow=follow)
+    return next(e for e in events if e["event"] == "session_end")
+
+
+@pytest.mark.parametrize("pattern", ["resonance", "box", "cyclic-sigh"])
+def test_a_user_who_follows_the_pacer_is_in_pace_and_a_little_behind_it(pattern):
+    cfg = f'[[session]]\nat = "10:01"\npattern = "{pattern}"\nminutes = 4\n'
+    followed = session_end(cfg, follow=True)
+    assert followed["breaths"] >= 10 and followed["in_pace"] >= 0.9
+    assert 0.2 <= followed["phase_lag_s"] <= 2.0  # the simulated user is 0.3-0.8 s behind; onsets show a little later
+    ignored = session_end(cfg, follow=False)  # breathing at their own 11/min
+    assert ignored["in_pace"] <= 0.2

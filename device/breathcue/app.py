@@ -81,6 +81,26 @@ class FrameWriter(Sink):
         self.out.write(json.dumps({"t": round(t, 4), "rgb": rgb}, separators=(",", ":")) + "\n")
 
 
+class SessionFollower(Sink):
+    """A simulated user who breathes along with every session, as a real one does (simulated hardware only).
+
+    Without it the simulated breather ignores the light, and a session's
+    adherence on the simulator says nothing.  ``follow`` is the breather's:
+    it gets the guide's lung volume at clock time t, or None when the
+    session is over.
+    """
+
+    def __init__(self, daemon: "Daemon", follow: Callable[[Callable[[float], float] | None], None]) -> None:
+        self.daemon = daemon
+        self.follow = follow
+
+    def event(self, event: Event, wall: datetime) -> None:
+        if event.name == "session_start" and self.daemon.session is not None:
+            self.follow(self.daemon.session.volume)
+        elif event.name == "session_end":
+            self.follow(None)
+
+
 @dataclass(frozen=True)
 class Command:
     """A request from outside the loop (button, web, MQTT): ``name`` plus arguments."""
@@ -103,6 +123,13 @@ class ActiveSession:
     def ended(self, t: float) -> bool:
         duration = self.session.duration
         return duration is not None and t - self.started >= duration
+
+    def volume(self, t: float) -> float:
+        """The guide's lung volume (0-1) at clock time ``t``."""
+        plan = self.session
+        if isinstance(plan, Relaxation):
+            return plan.at(t - self.started).volume
+        return plan.guide(t - self.started).volume
 
 
 def session_plan(pattern: str, minutes: float, config: Config, ramp: Ramp | None = None) -> PacedSession | Relaxation:

@@ -200,7 +200,7 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .app import Daemon
+    from .app import Daemon, SessionFollower
     from .hw import select
     from .hw.button import open_button
     from .notify import Notifier
@@ -218,6 +218,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             baseline=calibrated_baseline(state),
         )
         daemon.sinks.extend(extra_sinks(config, state, daemon))
+        if parts.breather is not None:
+            daemon.sinks.append(SessionFollower(daemon, parts.breather.follow))
         button = None if parts.simulated else open_button(config.button, lambda press: daemon.submit("button", press=press))
         with stop_on_signals(daemon.stop), reload_on_hangup(daemon.submit), logs_above(parts.ring):
             try:
@@ -290,7 +292,7 @@ def pace_name(args: argparse.Namespace) -> str:
 
 
 def cmd_pace(args: argparse.Namespace) -> int:
-    from .app import Daemon
+    from .app import Daemon, SessionFollower
     from .hw import select
 
     config = load_config(args)
@@ -299,6 +301,8 @@ def cmd_pace(args: argparse.Namespace) -> int:
     parts = select.build(config, force_sim=args.sim, seed=args.seed)
     with output_sinks(args) as sinks:
         daemon = Daemon(config, clock, parts.sensor, parts.ring, sinks, args.seconds)
+        if parts.breather is not None:
+            daemon.sinks.append(SessionFollower(daemon, parts.breather.follow))
         daemon.start_session(session, style=args.style, name=pace_name(args))
         daemon.exit_when_session_ends = True
         with stop_on_signals(daemon.stop), logs_above(parts.ring):
@@ -502,7 +506,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         raise UsageError(f"--fps {args.fps:g}: expected 0.1 to 120")
     config = load_config(args)
     try:
-        sensor = breather(config, args.scenario, args.seed)
+        person = breather(config, args.scenario, args.seed)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     clock = make_clock(args, config)
@@ -510,8 +514,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         logging.getLogger("breathcue.app").setLevel(logging.WARNING)  # the summary says it all
     with output_sinks(args) as sinks:
         summary = simulate(
-            config, clock, sensor, 3600.0 * args.hours, sinks,
-            more_sinks=lambda daemon: extra_sinks(config, args.state_dir, daemon), fps=args.fps,
+            config, clock, person.sensor, 3600.0 * args.hours, sinks,
+            more_sinks=lambda daemon: extra_sinks(config, args.state_dir, daemon), fps=args.fps, breather=person.breather,
         )
     print(f"scenario {args.scenario}, seed {args.seed}")
     print(summary.text())

@@ -17,22 +17,23 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Callable, Sequence
 
-from .app import Daemon, Sink
+from .app import Daemon, SessionFollower, Sink
 from .clock import VirtualClock
 from .config import Config
 from .core.types import Event, RGBBytes
 from .hw import select
 from .hw.ports import Sensor
+from .hw.sim import SimulatedBreather
 
 DEFAULT_FPS = 2.0
 
 
-def breather(config: Config, scenario: str, seed: int) -> Sensor:
-    """The simulated strap playing a scenario (hw/scenarios.py), as `run --sim` reads it.
+def breather(config: Config, scenario: str, seed: int) -> select.Parts:
+    """The simulated strap playing a scenario (hw/scenarios.py), as `run --sim` reads it; its terminal ring stays unused.
 
     ValueError names the scenarios there are.
     """
-    return select.build(config, force_sim=True, seed=seed, scenario=scenario).sensor  # its terminal ring stays unused
+    return select.build(config, force_sim=True, seed=seed, scenario=scenario)
 
 
 class CountingRing:
@@ -126,13 +127,19 @@ def simulate(
     sinks: Sequence[Sink] = (),
     more_sinks: Callable[[Daemon], list[Sink]] = lambda daemon: [],
     fps: float = DEFAULT_FPS,
+    breather: SimulatedBreather | None = None,
 ) -> Summary:
-    """Run the daemon for ``seconds`` of virtual time; what happened, counted."""
+    """Run the daemon for ``seconds`` of virtual time; what happened, counted.
+
+    ``breather``, the simulated person behind ``sensor``, breathes along with the sessions.
+    """
     config = replace(config, ring=replace(config.ring, fps=fps))
     ring = CountingRing(config.ring.pixels)
     tally = Tally()
     daemon = Daemon(config, clock, sensor, ring, [tally, *sinks], seconds)
     daemon.sinks.extend(more_sinks(daemon))
+    if breather is not None:
+        daemon.sinks.append(SessionFollower(daemon, breather.follow))
     start = clock.wall()
     began = time.perf_counter()
     try:

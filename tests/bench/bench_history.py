@@ -92,7 +92,7 @@ def day(config, state: Path | None) -> tuple[float, Timed | None]:
         return timed
 
     began = time.perf_counter()
-    simulate(config, clock, sensor, HOURS * 3600, more_sinks=more)
+    simulate(config, clock, sensor, HOURS * 3600, more_sinks=more, breather=sensor)
     return time.perf_counter() - began, (timed[0] if timed else None)
 
 

@@ -66,13 +66,13 @@ def whole_process(hours: float, fps: float) -> None:
 
 def in_process(hours: float, fps: float, profile: bool) -> float:
     config = parse_text(DAY)
-    sensor = breather(config, "workday", 1)
+    person = breather(config, "workday", 1)
     clock = VirtualClock(START)
     profiler = cProfile.Profile() if profile else None
     began = time.perf_counter()
     if profiler:
         profiler.enable()
-    simulate(config, clock, sensor, 3600.0 * hours, fps=fps)
+    simulate(config, clock, person.sensor, 3600.0 * hours, fps=fps, breather=person.breather)
     if profiler:
         profiler.disable()
     elapsed = time.perf_counter() - began

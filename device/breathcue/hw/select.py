@@ -10,7 +10,7 @@ from ..config import Config
 from .ports import Ring, Sensor
 from .sampling import RailGuard, Rails, describe, open_adc_sensor
 from .replay import Recording, ReplaySensor
-from .sim import TerminalRing, make_breather
+from .sim import SimulatedBreather, TerminalRing, make_breather
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,7 @@ class Parts:
     sensor: Sensor
     ring: Ring
     simulated: bool
+    breather: SimulatedBreather | None = None  # the simulated person behind ``sensor``, who can follow a session
 
     def close(self) -> None:
         try:
@@ -78,25 +79,24 @@ def build(
     log.info("using simulated hardware (%s)", why)
     if replay is not None:
         log.info("replaying %s: %.0f s at %g Hz", replay.source, replay.seconds, replay.rate_hz)
-        sensor: Sensor = ReplaySensor(replay, rate)
-    else:
-        log.info("simulated breather: scenario %s, seed %d", scenario, seed)
-        sensor = simulated_sensor(config, scenario, seed)
-    return Parts(sensor, TerminalRing(config.ring.pixels), simulated=True)
+        return Parts(ReplaySensor(replay, rate), TerminalRing(config.ring.pixels), simulated=True)
+    log.info("simulated breather: scenario %s, seed %d", scenario, seed)
+    sensor, breather = simulated_sensor(config, scenario, seed)
+    return Parts(sensor, TerminalRing(config.ring.pixels), simulated=True, breather=breather)
 
 
-def simulated_sensor(config: Config, scenario: str = "calm", seed: int = 0) -> Sensor:
-    """The simulated strap playing ``scenario``, with the rails of the configured ADC and divider.
+def simulated_sensor(config: Config, scenario: str = "calm", seed: int = 0) -> tuple[Sensor, SimulatedBreather]:
+    """The simulated strap playing ``scenario``, with the rails of the configured ADC and divider; and its wearer.
 
     An unplugged simulated strap reads the top rail and is reported
     ``saturated``, as the real one is.  ValueError for an unknown scenario.
     """
     breather = make_breather(scenario, seed, config.sensor.sample_rate_hz, supply_v=config.sensor.supply_v)
-    return RailGuard(breather, Rails.of(config.sensor))
+    return RailGuard(breather, Rails.of(config.sensor)), breather
 
 
 def open_sensor(config: Config, *, force_sim: bool = False, seed: int = 0, scenario: str = "calm") -> tuple[Sensor, str]:
     """The sensor alone (for `breathcue sensor`), and where its samples come from."""
     if use_real_hardware(config, force_sim, pi_model()):
         return open_adc_sensor(config.sensor), describe(config.sensor)
-    return simulated_sensor(config, scenario, seed), f"simulated breather, scenario {scenario}, seed {seed}"
+    return simulated_sensor(config, scenario, seed)[0], f"simulated breather, scenario {scenario}, seed {seed}"

@@ -12,13 +12,16 @@ import random
 import shutil
 import sys
 from dataclasses import dataclass
-from typing import Sequence, TextIO
+from typing import Callable, Sequence, TextIO
 
 from ..core.types import RGBBytes, Sample
 from . import scenarios
 
 CARDIAC_HZ = 1.1
 SUPPLY_V = 3.3  # the divider's supply: an unplugged strap reads this
+FOLLOW_DEPTH = 1.4  # paced breathing is slower and deeper than the person's own
+FOLLOW_LAG_S = (0.3, 0.8)  # how long after the light the person's chest follows it...
+FOLLOW_WANDER_S = 0.3  # ...give or take this much, wandering slowly
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,9 @@ class SimulatedBreather:
     noise, around a 1.6 V divider midpoint.  The person follows a named
     scenario (hw/scenarios.py): breathing changes take effect at the next
     breath, a hold freezes the chest where it is, and artefacts (moving
-    about, adjusting the strap, unplugging it) act at once.  Reads must come
+    about, adjusting the strap, unplugging it) act at once.  During a paced
+    session (``follow``) the person breathes along with the light instead,
+    a little behind it, while the artefacts still happen.  Reads must come
     in time order, as the loop makes them.
     """
 
@@ -71,6 +76,22 @@ class SimulatedBreather:
         self._ramp_seconds = 2.0
         self._wobble: list[tuple[float, float, float]] = []  # motion artefact: amplitude, frequency, phase
         self._sighed = False
+        self._lead: Callable[[float], float] | None = None
+        follow = random.Random(f"follow:{seed}")
+        self._lag = follow.uniform(*FOLLOW_LAG_S)
+        self._wander_phases = (follow.uniform(0, 2 * math.pi), follow.uniform(0, 2 * math.pi))
+
+    def follow(self, lead: Callable[[float], float] | None) -> None:
+        """Breathe along with ``lead`` (the guide's lung volume 0-1 at clock time t) until given None.
+
+        The chest follows the light ``FOLLOW_LAG_S`` behind, the lag and the
+        depth wandering slowly, as a person's do; afterwards the person's own
+        breathing starts again with an inhale.
+        """
+        if lead is None and self._lead is not None:
+            self._phase = 0.0
+            self._new_cycle(self.spell)
+        self._lead = lead
 
     def volume(self, phase: float, share: float | None = None) -> float:
         """Lung volume 0-1 at ``phase`` (0-1) of a breath: a quick inhale, a slower exhale."""
@@ -126,6 +147,27 @@ class SimulatedBreather:
         kind = spell.kind
         if kind == "off":  # the divider open: the top rail, the ADC's own noise only
             return Sample(t, self.supply_v - abs(self._rng.gauss(0.0, 0.0002)))
+        lead = self._lead
+        breath = self._own_breath(t, dt, spell) if lead is None else self._following(lead, t, kind)
+        drift = 0.05 * math.sin(2 * math.pi * t / 300.0 + self._drift_phase)
+        cardiac = 0.01 * math.sin(2 * math.pi * CARDIAC_HZ * t)
+        noise = self._rng.gauss(0.0, 0.004 if kind == "loose" else 0.002)
+        value = 1.6 + drift + breath + cardiac + noise
+        if self._offset != self._offset_to:  # a baseline shift, spread over a ramp
+            share = min(1.0, (t - spell.start) / self._ramp_seconds)
+            self._offset = self._offset_from + share * (self._offset_to - self._offset_from)
+        value += self._offset
+        if self._wobble:
+            since, left = t - spell.start, spell.end - t
+            envelope = min(1.0, since, left)
+            value += envelope * sum(a * math.sin(2 * math.pi * f * since + p) for a, f, p in self._wobble)
+        if kind == "talk" and lead is None and self._phase > self._cycle_share:  # syllables ride on the exhale
+            value += 0.04 * self._cycle_depth * math.sin(2 * math.pi * 4.5 * t) * (0.5 + 0.5 * math.sin(2 * math.pi * 0.7 * t))
+        return Sample(t, min(max(value, 0.0), self.supply_v))
+
+    def _own_breath(self, t: float, dt: float, spell: scenarios.Spell) -> float:
+        """The chest's movement in volts as the scenario has the person breathe."""
+        kind = spell.kind
         pausing = kind == "hold" or (kind == "sigh" and self._sighed and self._phase == 0.0)
         if not pausing:
             self._phase += dt * self._cycle_rate / 60.0
@@ -135,21 +177,16 @@ class SimulatedBreather:
                 else:
                     self._phase -= 1.0
                     self._new_cycle(spell)
-        drift = 0.05 * math.sin(2 * math.pi * t / 300.0 + self._drift_phase)
-        cardiac = 0.01 * math.sin(2 * math.pi * CARDIAC_HZ * t)
-        noise = self._rng.gauss(0.0, 0.004 if kind == "loose" else 0.002)
-        value = 1.6 + drift + self._cycle_depth * self.volume(self._phase, self._cycle_share) + cardiac + noise
-        if self._offset != self._offset_to:  # a baseline shift, spread over a ramp
-            share = min(1.0, (t - spell.start) / self._ramp_seconds)
-            self._offset = self._offset_from + share * (self._offset_to - self._offset_from)
-        value += self._offset
-        if self._wobble:
-            since, left = t - spell.start, spell.end - t
-            envelope = min(1.0, since, left)
-            value += envelope * sum(a * math.sin(2 * math.pi * f * since + p) for a, f, p in self._wobble)
-        if kind == "talk" and self._phase > self._cycle_share:  # syllables ride on the exhale
-            value += 0.04 * self._cycle_depth * math.sin(2 * math.pi * 4.5 * t) * (0.5 + 0.5 * math.sin(2 * math.pi * 0.7 * t))
-        return Sample(t, min(max(value, 0.0), self.supply_v))
+        return self._cycle_depth * self.volume(self._phase, self._cycle_share)
+
+    def _following(self, lead: Callable[[float], float], t: float, kind: str) -> float:
+        """The chest's movement in volts while the person breathes along with the guide."""
+        lag_phase, depth_phase = self._wander_phases
+        lag = self._lag + FOLLOW_WANDER_S * math.sin(2 * math.pi * t / 37.0 + lag_phase)
+        depth = self.breathing.depth_v * FOLLOW_DEPTH * self._sensitivity * (1.0 + 0.1 * math.sin(2 * math.pi * t / 23.0 + depth_phase))
+        if kind == "loose":
+            depth *= self.spell.depth
+        return depth * lead(t - lag)
 
     def close(self) -> None:
         pass
