@@ -226,6 +226,9 @@ def test_state_follows_the_status_and_holds_are_counted(broker):
         sink.status({**STATUS, "t": 12.0, "state": "hold", "cue": {"reason": "hold", "level": 1}})
         state = json.loads(watcher.wait(lambda *m: True)[1])
         assert (state["holding"], state["holds_today"], state["cue"]) == (True, 5, "hold")
+        for event in (Event("session_start", 12.5, {"pattern": "4-7-8"}), Event("hold_start", 12.6, {"start": 2.6}), Event("session_end", 12.7, {})):
+            sink.event(event, wall)
+        assert sink.holds_today == 5  # a paced pattern's hold is the exercise, not counted
         sink.status({**STATUS, "t": 13.0, "state": "hold", "rate_bpm": 10.0, "cue": {"reason": "hold", "level": 1}})
         assert watcher.collect(0.5) == []  # only the rate moved: it waits for the next 5 s
         sink.status({**STATUS, "t": 18.0, "state": "hold", "rate_bpm": 10.0, "cue": {"reason": "hold", "level": 1}})

@@ -23,6 +23,7 @@ from .test_history import feed, run_day
 
 UTC = ZoneInfo("UTC")
 DAY = date(2026, 11, 24)
+START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC).timestamp()  # the known day's record begins
 SECRET = "zz-remember-me-not"
 
 
@@ -36,7 +37,10 @@ def breaths(t0: float, t1: float, every: float = 5.0, rate: float = 12.0, rel: f
 
 
 def known_day(state: Path) -> None:
-    """Two hours from 09:00 UTC: 12/min with a 10-min shallow spell at 8/min, two holds, three cues, two sessions."""
+    """Two hours from 09:00 UTC: 12/min with a 10-min shallow spell at 8/min, two holds, three cues, two sessions.
+
+    A third hold, inside the box session, is the pattern's: reports leave it out.
+    """
     clock = VirtualClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
     sink = history.HistorySink(history.path_in(state), clock)
     events = breaths(0, 1800) + breaths(1800, 2400, rate=8.0, rel=0.4) + breaths(2400, 7200)
@@ -58,6 +62,8 @@ def known_day(state: Path) -> None:
         (4300.0, "session_end", {"pattern": "resonance", "duration": 300.0, "breaths": 30, "in_pace": 0.8, "phase_lag_s": 0.2}),
         (5000.0, "button", {"press": "long", "action": "start_session"}),
         (5000.0, "session_start", {"pattern": "box", "scheduled": None, "minutes": 5}),
+        (5121.0, "hold_start", {"start": 5110.0}),  # held with the pacer: the exercise, not counted
+        (5122.0, "hold_end", {"start": 5110.0, "end": 5121.0, "duration": 11.0}),
         (5300.0, "session_end", {"pattern": "box", "duration": 300.0, "breaths": 20, "in_pace": 0.6, "phase_lag_s": 1.0}),
         (6000.0, "snooze", {"minutes": 30, "until": 7800.0}),
         (6001.0, SECRET, {"note": SECRET}),
@@ -101,6 +107,14 @@ def test_the_numbers_of_a_known_day(state: Path):
     assert r["sessions"] == 2 and r["mean_adherence"] == 0.7
     assert r["buttons"] == 1 and r["snoozes"] == 1
     assert r["state_minutes"] == {"breathing": 110.5, "shallow": 9.5}
+
+
+def test_holds_in_a_paced_session_are_the_exercise_not_counted(state: Path):
+    with contextlib.closing(history.open_reader(history.path_in(state))) as conn:
+        assert conn.execute("SELECT count(*) FROM episodes WHERE kind = 'hold'").fetchone()[0] == 3  # all are kept
+        assert report.holds_on(conn, DAY, UTC) == 2
+        t = report.timeline(conn, DAY, UTC)
+    assert [e["start"] for e in t["episodes"] if e["kind"] == "hold"] == [START + 990.0, START + 3690.0]
 
 
 def test_other_days_are_empty(state: Path):
@@ -212,7 +226,7 @@ def test_export_jsonl(state: Path, capsys):
     assert len(minutes) == 121 and minutes[0]["time"] == "2026-11-24T09:00:00.000+00:00"
     assert minutes[1]["breaths"] == 12 and minutes[1]["rate_bpm"] == 12.0 and minutes[1]["seconds_breathing"] == 60.0
     holds = [line for line in lines if line["table"] == "episodes" and line["kind"] == "hold"]
-    assert [h["duration_s"] for h in holds] == [20.0, 35.0]
+    assert [h["duration_s"] for h in holds] == [20.0, 35.0, 11.0]  # the export keeps the session's hold too
     cue = next(line for line in lines if line["table"] == "cues")
     assert cue["recovered"] == 1 and cue["detail"]["end"]["outcome"] == "recovered"
 

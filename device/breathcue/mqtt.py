@@ -189,6 +189,7 @@ class MqttSink(Sink):
         self.topics = Topics(config, node)
         self.configs = discovery(self.topics)
         self.holds_today = holds_today
+        self._pacing = False  # a paced session is running
         self._day = today
         self._state: dict[str, Any] | None = None
         self._sent: dict[str, Any] | None = None
@@ -212,7 +213,11 @@ class MqttSink(Sink):
     # The loop's calls.
 
     def event(self, event: Event, wall: datetime) -> None:
-        if event.name == "hold_start":
+        if event.name == "session_start":
+            self._pacing = True
+        elif event.name == "session_end":
+            self._pacing = False
+        elif event.name == "hold_start" and not self._pacing:  # a paced pattern's holds are not counted (report.breath_holds)
             self._roll_day(wall.date().isoformat())
             self.holds_today += 1
 

@@ -124,11 +124,30 @@ def spans(data: dict[str, Any], kind: str) -> list[Span]:
     ]
 
 
+def breath_holds(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The hold episodes that began on the day, outside paced sessions.
+
+    A pattern such as 4-7-8 asks for a long hold every breath; the detector
+    rightly sees the chest still, but those holds are the exercise, not the
+    habit the device is about, so they are not counted.
+    """
+    paced = _paced(data)
+    return [e for e in data["episodes"] if e["kind"] == "hold" and e["start"] >= data["start"] and not _within(e["start"], paced)]
+
+
+def _paced(data: dict[str, Any]) -> list[Span]:
+    """The day's paced sessions, one still running ending where the record ends."""
+    last = _last_seen(data)
+    return [Span(s["start"], s["end"] if s["end"] is not None else last) for s in data["sessions"]]
+
+
+def _within(t: float, spans: list[Span]) -> bool:
+    return any(s.start <= t < s.end for s in spans)
+
+
 def holds_on(conn: sqlite3.Connection, day: date, tz: tzinfo | None) -> int:
-    """How many breath holds began on ``day``."""
-    start, end = midnight(day, tz), midnight(day + timedelta(days=1), tz)
-    query = "SELECT count(*) FROM episodes WHERE kind = 'hold' AND start >= ? AND start < ?"
-    return conn.execute(query, (start, end)).fetchone()[0]
+    """How many breath holds began on ``day``, outside paced sessions."""
+    return len(breath_holds(day_data(conn, day, tz)))
 
 
 def day_report(conn: sqlite3.Connection, day: date, tz: tzinfo | None) -> dict[str, Any]:
@@ -143,7 +162,7 @@ def day_report(conn: sqlite3.Connection, day: date, tz: tzinfo | None) -> dict[s
         state_seconds[row["state"]] = state_seconds.get(row["state"], 0.0) + row["seconds"]
     recorded = {m["minute"] for m in minutes} | {s["minute"] for s in data["states"]}
 
-    holds = [e for e in data["episodes"] if e["kind"] == "hold" and e["start"] >= start]
+    holds = breath_holds(data)
     hold_lengths = [e["end"] - e["start"] for e in holds if e["end"] is not None]
     per_hour = {f"{h:02d}": 0 for h in range(24)}
     for e in holds:
@@ -215,6 +234,7 @@ def timeline(conn: sqlite3.Connection, day: date, tz: tzinfo | None) -> dict[str
     """The day minute by minute, with its episodes, cues and sessions: what the picture and the dashboard draw."""
     data = day_data(conn, day, tz)
     minutes = data["minutes"]
+    paced = _paced(data)
     return {
         "day": day.isoformat(),
         "start": data["start"],
@@ -229,6 +249,7 @@ def timeline(conn: sqlite3.Connection, day: date, tz: tzinfo | None) -> dict[str
             {"kind": kind, "start": s.start, "end": s.end}
             for kind in ("hold", "shallow", "rapid", "signal_lost")
             for s in spans(data, kind)
+            if kind != "hold" or not _within(s.start, paced)  # a paced pattern's holds are the exercise
         ],
         "cues": [{"start": c["start"], "end": c["end"], "reason": c["reason"], "recovered": c["recovered"]} for c in data["cues"]],
         "sessions": [
