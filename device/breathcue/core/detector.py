@@ -344,6 +344,7 @@ class BreathDetector:
             if y > ext:
                 self._ext_value = y
                 self._ext_t = self._ext_until = t
+                self._down = 0.0  # the next fall is measured from the top
                 return events
             back = ext - y
             if back <= QUICK_TURN_SHARE * typical:
@@ -357,6 +358,7 @@ class BreathDetector:
             if y < ext:
                 self._ext_value = y
                 self._ext_t = self._ext_until = t
+                self._up = 0.0  # the next rise is measured from the bottom
                 return events
             back = y - ext
             if back <= QUICK_TURN_SHARE * typical:
@@ -372,8 +374,10 @@ class BreathDetector:
         """After a restart the direction is unknown: watch both extremes until the signal turns from one."""
         if y > self._ext_value:
             self._ext_value, self._ext_t = y, t
+            self._down = 0.0
         if y < self._low_value:
             self._low_value, self._low_t = y, t
+            self._up = 0.0
         if still:
             return
         if self._ext_value - y > turn_at and self._ext_t > self._epoch:
@@ -436,6 +440,7 @@ class BreathDetector:
         self._moved_at = self._tail_at = t
         self._last_peak_t = None
         self._up = self._down = 0.0
+        self._learnt_ahead: bool | None = None
         self._small.reset()  # no small swing spans a gap either
 
     def _rescale(self, t: float, swings: list[float]) -> None:
@@ -450,7 +455,11 @@ class BreathDetector:
     # --- turning points and breaths ---------------------------------------
 
     def _turn(self, turn: Turn, now: float, events: list[Event]) -> None:
-        self._up = self._down = 0.0
+        # The swing to this extreme is measured; the one away from it already is, since the extreme.
+        if turn.high:
+            self._up = 0.0
+        else:
+            self._down = 0.0
         turns = self._turns
         if not turns:
             if turn.t + self._fast_delay > self._epoch:  # where tracking began stands for the other extreme,
@@ -463,8 +472,9 @@ class BreathDetector:
             if turn.t - last.t < MIN_HALF_SECONDS:
                 return  # a wobble, not half a breath: the older extreme stands
             typical = self._typical
-            if self._learning and turn.slope > 0.0 and (typical is None or 0.5 * typical <= swing <= 2.0 * typical):
-                self._learn_polarity(turn, turn.t - last.t, now, events)
+            ahead, self._learnt_ahead = self._learnt_ahead, None  # weighed already when a hold began at it?
+            if self._learning and ahead != turn.high and turn.slope > 0.0 and (typical is None or 0.5 * typical <= swing <= 2.0 * typical):
+                self._learn_polarity(turn, swing, now, events)
             self._depths.append(swing)
             ordered = sorted(self._depths)
             typical = self._typical = _median(ordered)
@@ -479,14 +489,18 @@ class BreathDetector:
         elif len(turns) == 3:
             self._breath_from(turns, now, events)
 
-    def _learn_polarity(self, turn: Turn, seconds: float, now: float, events: list[Event]) -> None:
-        """Inhaling is quicker and steeper than exhaling: weigh each rise against each fall.
+    def _learn_polarity(self, turn: Turn, swing: float, now: float, events: list[Event]) -> None:
+        """The inhale is the steeper half: weigh each rise against each fall.
 
-        The score of a swing is log(steepest slope / duration); the polarity is
-        normal when rises score higher than falls.  It is decided after
+        The score of a half breath is log(steepest slope / swing), the slope
+        measured between its two extremes: the pace of its quickest part,
+        whatever the size.  Not its duration: where an extreme lies in a flat
+        pause (end-expiration, or a rounded top) is a matter of noise, and
+        a pause counted into the next inhale made it look slow.  The polarity
+        is normal when rises score higher than falls.  It is decided after
         POLARITY_SWINGS swings and reviewed once after POLARITY_REVIEW_SWINGS.
         """
-        (self._rise_scores if turn.high else self._fall_scores).append(math.log(turn.slope / seconds))
+        (self._rise_scores if turn.high else self._fall_scores).append(math.log(turn.slope / swing))
         rises, falls = self._rise_scores, self._fall_scores
         n = len(rises) + len(falls)
         if not rises or not falls or n < POLARITY_SWINGS:
@@ -501,6 +515,19 @@ class BreathDetector:
                 self._sign = -self._sign
                 self._last_peak_t = None
                 self._set_state(now)
+
+    def _learn_last_half(self, now: float, events: list[Event]) -> None:
+        """A hold begins before its polarity is known: the half breath that ended in it is complete, learn from it now."""
+        turns = self._turns
+        if not self._learning or self._rising is None or not turns or turns[-1].t + self._fast_delay <= self._epoch:
+            return
+        last = turns[-1]
+        slope = self._up if self._rising else -self._down
+        swing = abs(self._ext_value - last.value)
+        typical = self._typical
+        if slope > 0.0 and self._ext_t - self._fast_delay - last.t >= MIN_HALF_SECONDS and (typical is None or 0.5 * typical <= swing <= 2.0 * typical):
+            self._learnt_ahead = self._rising  # the turn that confirms this extreme later is not weighed twice
+            self._learn_polarity(Turn(self._rising, self._ext_t - self._fast_delay, self._ext_value, slope), swing, now, events)
 
     def _settle_polarity(self, now: float, events: list[Event]) -> None:
         """Decide now, on the evidence so far (a hold has begun), and report the breaths held back."""
@@ -634,6 +661,8 @@ class BreathDetector:
         if self._ext_t - delay > held_at:
             self._ext_t = self._ext_until = held_at + delay
         events.append(Event("hold_start", t, {"start": start}))
+        if self._sign is None:
+            self._learn_last_half(t, events)  # the half breath into the hold is over: weigh it too
         if self._sign is None:
             self._settle_polarity(t, events)
         if self._rising is not None and self._rising == (self._sign < 0):
