@@ -9,7 +9,6 @@ apart), and its whole-life total from getrusage once it has exited.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import subprocess
 import sys
@@ -17,13 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from proc_cpu import cpu_seconds, wake_floor
+
 WARMUP = 5.0
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a running process, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -56,6 +51,9 @@ def main() -> None:
     print(f"  whole life including start-up ({WARMUP + args.seconds + 2:.0f} s): {total:.2f} s CPU, "
           f"{100 * total / (WARMUP + args.seconds + 2):.2f} % of one core")
     print(f"  peak RSS of the child: {after.ru_maxrss / 1024:.1f} MB")
+    floor = wake_floor(args.fps, args.seconds)
+    print(f"  for scale: a bare Python loop waking {args.fps} times a second costs {floor:.2f} % of one core here;"
+          f" breathcue's own work adds {100 * (c1 - c0) / (w1 - w0) - floor:.2f} %")
 
 
 if __name__ == "__main__":

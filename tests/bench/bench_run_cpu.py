@@ -21,20 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from proc_cpu import cpu_seconds, peak_rss_mb, wake_floor
+
 WARMUP = 5.0
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a running process, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def main() -> None:
@@ -68,6 +57,9 @@ def main() -> None:
     print(f"  steady state over {w1 - w0:.1f} s after a {WARMUP:.0f} s warm-up: {100 * (c1 - c0) / (w1 - w0):.2f} % of one core")
     print(f"  whole life including start-up ({life:.0f} s): {total:.2f} s CPU, {100 * total / life:.2f} % of one core")
     print(f"  peak RSS: {rss:.1f} MB")
+    floor = wake_floor(args.fps, args.seconds)
+    print(f"  for scale: a bare Python loop waking {args.fps} times a second costs {floor:.2f} % of one core here;"
+          f" breathcue's own work adds {100 * (c1 - c0) / (w1 - w0) - floor:.2f} %")
 
 
 if __name__ == "__main__":
