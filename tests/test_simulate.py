@@ -233,21 +233,7 @@ def test_the_calibrated_baseline_reaches_the_detector(tmp_path: Path, caplog):
 
 # --- the issue's acceptance: a simulated workday ---------------------------------------
 
-DAY_TOML = """
-[schedule]
-workdays = ["mon", "tue", "wed", "thu", "fri"]
-working_hours = "09:00-17:30"
-quiet = ["12:00-13:00"]
-
-[cues]
-cooldown_seconds = 120
-max_per_hour = 6
-
-[[session]]
-at = "%s"
-pattern = "resonance"
-minutes = 2
-"""
+DAY_TOML = (Path(__file__).parent / "data" / "workday.toml").read_text()  # its session is at 15:00
 
 
 def check_day(events: list[dict], start: datetime, session_at: datetime) -> None:
@@ -265,7 +251,7 @@ def check_day(events: list[dict], start: datetime, session_at: datetime) -> None
 
 
 def test_workday_across_the_quiet_hour_and_a_session(tmp_path: Path, capsys):
-    (tmp_path / "day.toml").write_text(DAY_TOML % "13:30")
+    (tmp_path / "day.toml").write_text(DAY_TOML.replace('at = "15:00"', 'at = "13:30"'))
     events = tmp_path / "e.jsonl"
     code = main(["simulate", "--scenario", "workday", "--hours", "2.5", "--config", str(tmp_path / "day.toml"),
                  "--start", "2026-11-24T11:15:00", "--seed", "1", "--events-out", str(events)])
@@ -280,7 +266,7 @@ def test_workday_across_the_quiet_hour_and_a_session(tmp_path: Path, capsys):
 @pytest.mark.slow
 def test_acceptance_simulated_workday(tmp_path: Path):
     """The issue's command, exactly, with TZ=UTC (its duration is measured by tests/bench/bench_simulate.py)."""
-    (tmp_path / "day.toml").write_text(DAY_TOML % "15:00")
+    (tmp_path / "day.toml").write_text(DAY_TOML)
     done = subprocess.run(
         [sys.executable, "-m", "breathcue", "simulate", "--scenario", "workday", "--hours", "8", "--config", "day.toml",
          "--start", "2026-11-24T09:00:00", "--seed", "1", "--events-out", "e.jsonl"],

@@ -27,21 +27,7 @@ from breathcue.clock import VirtualClock
 from breathcue.config import parse_text
 from breathcue.simulate import breather, simulate
 
-DAY = """
-[schedule]
-workdays = ["mon", "tue", "wed", "thu", "fri"]
-working_hours = "09:00-17:30"
-quiet = ["12:00-13:00"]
-
-[cues]
-cooldown_seconds = 120
-max_per_hour = 6
-
-[[session]]
-at = "15:00"
-pattern = "resonance"
-minutes = 2
-"""
+DAY = (Path(__file__).resolve().parents[1] / "data" / "workday.toml").read_text()  # the issue's day.toml
 START = datetime(2026, 11, 24, 9, 0, tzinfo=ZoneInfo("UTC"))
 
 
