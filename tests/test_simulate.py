@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -213,6 +214,24 @@ def test_simulate_command_prints_a_summary(tmp_path: Path, capsys):
     assert main(["simulate", "--scenario", "nope", "--hours", "1"]) == 2
     assert "no scenario 'nope'" in capsys.readouterr().err
     assert main(["simulate", "--hours", "0"]) == 2
+
+
+def test_a_4_7_8_sessions_holds_are_the_exercise_in_the_summary_and_the_report(tmp_path: Path, capsys):
+    """The simulated user follows 4-7-8 (a 7 s hold each breath): the detector sees holds, nobody counts them as habit."""
+    from breathcue import history, report
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[schedule]\ntimezone = "UTC"\n[[session]]\nat = "09:02"\npattern = "4-7-8"\nminutes = 4\n')
+    events = tmp_path / "e.jsonl"
+    assert main(["simulate", "--scenario", "calm", "--hours", "0.15", "--config", str(cfg), "--start", "2026-11-24T09:00:00",
+                 "--events-out", str(events), "--state-dir", str(tmp_path / "state")]) == 0
+    out = capsys.readouterr().out
+    seen = [json.loads(line) for line in events.read_text().splitlines()]
+    in_session = sum(1 for e in seen if e["event"] == "hold_start")
+    assert in_session >= 1 and "breath holds  0;" in out and f"{in_session} more in paced sessions" in out
+    assert not [e for e in seen if e["event"] == "cue_start"]  # never cued during a session
+    with contextlib.closing(history.open_reader(history.path_in(tmp_path / "state"))) as conn:
+        assert report.day_report(conn, date(2026, 11, 24), UTC)["holds"] == 0
 
 
 

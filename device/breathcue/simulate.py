@@ -66,6 +66,8 @@ class Tally(Sink):
     states: Counter = field(default_factory=Counter)  # seconds in each detector state
     longest_hold: float = 0.0
     adherence: list[float] = field(default_factory=list)
+    breath_holds: int = 0  # outside paced sessions, as reports count them
+    pacing: bool = False
 
     def event(self, event: Event, wall: datetime) -> None:
         self.events[event.name] += 1
@@ -73,10 +75,16 @@ class Tally(Sink):
             self.nudges[event.get("reason")] += 1
         elif event.name == "cue_skipped":
             self.skipped[event.get("why")] += 1
-        elif event.name == "hold_end":
+        elif event.name == "hold_start" and not self.pacing:
+            self.breath_holds += 1
+        elif event.name == "hold_end" and not self.pacing:
             self.longest_hold = max(self.longest_hold, event.get("duration") or 0.0)
-        elif event.name == "session_end" and event.get("in_pace") is not None:
-            self.adherence.append(event.get("in_pace"))
+        elif event.name == "session_start":
+            self.pacing = True
+        elif event.name == "session_end":
+            self.pacing = False
+            if event.get("in_pace") is not None:
+                self.adherence.append(event.get("in_pace"))
 
     def status(self, status: dict[str, Any]) -> None:
         self.states[status["state"]] += 1  # statuses come once a second of clock time
@@ -93,8 +101,9 @@ class Summary:
     def text(self) -> str:
         t = self.tally
         lines = [f"simulated {_duration(self.seconds)} from {self.start:%a %Y-%m-%d %H:%M} in {self.elapsed:.1f} s"]
-        longest = f" (longest {t.longest_hold:.0f} s)" if t.events["hold_start"] else ""
-        lines.append(f"  breath holds  {t.events['hold_start']}{longest}")
+        longest = f" (longest {t.longest_hold:.0f} s)" if t.breath_holds else ""
+        in_sessions = t.events["hold_start"] - t.breath_holds
+        lines.append(f"  breath holds  {t.breath_holds}{longest}" + (f"; {in_sessions} more in paced sessions" if in_sessions else ""))
         by_reason = ", ".join(f"{r} {n}" for r, n in sorted(t.nudges.items()))
         skipped = ", ".join(f"{w.replace('_', ' ')} {n}" for w, n in t.skipped.most_common())
         lines.append(
