@@ -161,6 +161,19 @@ def test_the_simulated_user_of_pace_sim_follows_the_light(tmp_path: Path):
     assert end["outcome"] == "completed" and end["breaths"] >= 12 and end["in_pace"] >= 0.9
 
 
+def test_pace_uses_the_calibrated_polarity_where_box_breathing_alone_cannot_tell(tmp_path: Path):
+    """Box breathing rises and falls alike: from a cold start the polarity is a guess; calibration knows it."""
+    from breathcue.analyze import baseline_path, save_baseline
+    from breathcue.core.detector import Baseline
+
+    save_baseline(Baseline(0.35, 6.0, "normal"), baseline_path(tmp_path / "state"))  # the simulated strap rises on the inhale
+    events = tmp_path / "e.jsonl"
+    assert main(["pace", "--pattern", "box", "--minutes", "3", "--sim", "--clock", "virtual", "--state-dir", str(tmp_path / "state"),
+                 "--events-out", str(events)]) == 0
+    end = next(e for e in map(json.loads, events.read_text().splitlines()) if e["event"] == "session_end")
+    assert end["in_pace"] >= 0.9 and 0.2 <= end["phase_lag_s"] <= 2.0  # inhales found where they are, not a half cycle off
+
+
 def test_user_pattern_from_the_config(tmp_path: Path):
     cfg = tmp_path / "c.toml"
     cfg.write_text("[patterns.calm]\ninhale = 3\nexhale = 5\n[pacing]\nstyle = \"fill\"\n")

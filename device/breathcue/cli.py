@@ -298,9 +298,12 @@ def cmd_pace(args: argparse.Namespace) -> int:
     config = load_config(args)
     session = pace_session(args, config)
     clock = make_clock(args, config)
+    # As `run`: the calibrated baseline tells the detector the strap's polarity, which a
+    # symmetric pattern such as box, from a cold start, cannot.
+    state = configmod.state_dir(args.state_dir) if args.clock == "real" or args.state_dir else None
     parts = select.build(config, force_sim=args.sim, seed=args.seed)
     with output_sinks(args) as sinks:
-        daemon = Daemon(config, clock, parts.sensor, parts.ring, sinks, args.seconds)
+        daemon = Daemon(config, clock, parts.sensor, parts.ring, sinks, args.seconds, baseline=calibrated_baseline(state))
         if parts.breather is not None:
             daemon.sinks.append(SessionFollower(daemon, parts.breather.follow))
         daemon.start_session(session, style=args.style, name=pace_name(args))
