@@ -322,7 +322,7 @@ class BreathDetector:
             if t - since >= self.config.hold_seconds and self._ready and self._weak(small):
                 self._lose(t, "weak", events, since=since)
                 return events
-        elif still and self._ready and self._turns and (small.last is None or t - small.last[0] >= SMALL_RHYTHM_SECONDS):
+        elif still and (self._ready or self._ready_with_last_half()) and self._turns and (small.last is None or t - small.last[0] >= SMALL_RHYTHM_SECONDS):
                 # The hold starts where breathing movement stopped: after the last turning point, and soon after it.
                 last_turn = self._turns[-1].t
                 start = max(
@@ -442,6 +442,19 @@ class BreathDetector:
         self._up = self._down = 0.0
         self._learnt_ahead: bool | None = None
         self._small.reset()  # no small swing spans a gap either
+
+    def _ready_with_last_half(self) -> bool:
+        """Still before READY_SWINGS: the half breath into the stillness is over, so it counts if it is consistent.
+
+        A hold after two breaths of a cold start would otherwise wait for the
+        turn that ends it, which a still chest never confirms.
+        """
+        turns = self._turns
+        if self._rising is None or not turns or self._swings + 1 < READY_SWINGS or turns[-1].t + self._fast_delay <= self._epoch:
+            return False
+        depths = [*self._depths, abs(self._ext_value - turns[-1].value)]
+        typical = _median(depths)
+        return sum(1 for d in depths if 0.5 * typical <= d <= 2.0 * typical) >= READY_SWINGS
 
     def _rescale(self, t: float, swings: list[float]) -> None:
         """Breathing goes on at a smaller scale than the depth learnt (after motion, or a looser strap): relearn it."""
