@@ -14,8 +14,8 @@ cut away) are never a hold: breathing at a smaller scale, or a loose strap
 ended: the last quick motion, or the last slow progress in the breath's own
 direction (a held chest relaxes the other way).  Polarity (which way an
 inhale moves the signal) is learnt from the first breaths: the inhale is the
-quicker, steeper half.  Everything is causal, looks back a bounded time, and
-lives in explicit state.
+steeper half, its quickest part quicker for its size.  Everything is
+causal, looks back a bounded time, and lives in explicit state.
 See docs/detection.md for the method and its validation.
 """
 
