@@ -80,6 +80,13 @@ def test_a_hold_is_called_once_with_its_start_and_no_breaths_inside(rate, inhale
     assert he[0].get("duration") == pytest.approx(he[0].get("end") - he[0].get("start"))
     inside = [e for e in named(events, "breath") if start + 0.5 < e.get("peak") < end]
     assert inside == []
+    breaths = named(events, "breath")
+    if inhaled:  # held at the top: the held breath began with its inhale, before the hold, not at its peak
+        held = min(breaths, key=lambda e: abs(e.get("peak") - start))
+        assert held.get("inhale") >= 0.5 and held.get("onset") <= start - 0.5  # a 1.7 s inhale, from where it left the trough
+    else:  # held at the bottom: the next breath begins when the hold ends
+        after = next(e for e in breaths if e.get("peak") > end)
+        assert after.get("onset") >= end - 1.0
 
 
 def test_hold_seconds_is_configurable():

@@ -684,7 +684,12 @@ class BreathDetector:
             self._turn(Turn(self._rising, self._ext_t - delay, ext, self._up if self._rising else -self._down, self._ext_t - delay), t, events)
             self._rising = not self._rising
             self._from_value, self._ext_value, self._ext_t, self._ext_until = ext, self._y, t, t
-        self._pinned = turns[-1] if turns else None
+        # Held at the bottom, the last turn is the trough the chest stopped at: the next breath starts
+        # when the hold ends.  Held at the top before its peak was confirmed, the last turn is the trough
+        # that began the breath now held, and its start stays where it is.
+        last = turns[-1] if turns else None
+        at_bottom = last is not None and last.high == (self._sign < 0) and abs(self._ext_value - last.value) < 0.5 * (self._typical or 0.0)
+        self._pinned = last if at_bottom else None
         self._set_state(t)
 
     def _end_hold(self, t: float, events: list[Event]) -> None:
@@ -692,7 +697,7 @@ class BreathDetector:
         end = max(start, t - 0.5 * MOVE_WINDOW_SECONDS - self._slow_delay)
         events.append(Event("hold_end", t, {"start": start, "end": end, "duration": end - start}))
         turns = self._turns
-        if turns and turns[-1] is self._pinned and turns[-1].high == (self._sign < 0):
+        if turns and turns[-1] is self._pinned:
             turns[-1] = dataclasses.replace(turns[-1], until=end)  # the next breath starts when the hold ends
         self._pinned = None
         self._hold_start = None
