@@ -22,7 +22,7 @@ from breathcue.core.types import Sample
 from breathcue.hw.replay import ReplaySensor, load_recording
 
 from .validation import recordings, scenarios
-from .validation.run import detect, named
+from .validation.run import detect, named, run_detector
 from .validation.score import Score, match_peaks, score
 from .validation.splice import Spliced
 
@@ -45,9 +45,7 @@ def heldout_like(name: str, rate: float, seed: int) -> Spliced:
 
 def calibrated(values, rate: float) -> Baseline:
     """The baseline calibration would learn from these samples: median depth and rate, and the polarity."""
-    det = BreathDetector(DetectorConfig(), rate)
-    events = [e for i, v in enumerate(values) for e in det.update(Sample(i / rate, float(v)))]
-    events += det.finish(len(values) / rate)
+    events, det = run_detector(values, rate)
     breaths = named(events, "breath")
     peaks = [e.get("peak") for e in breaths]
     return Baseline(float(np.median([e.get("depth") for e in breaths])), 60.0 / float(np.median(np.diff(peaks))), det.polarity)
@@ -169,9 +167,7 @@ def test_spliced_scenarios_learn_the_polarity_so_no_minute_loses_its_breaths(rat
     for name in CLEAN:
         for seed in range(20):
             rec = heldout_like(name, rate, seed)
-            det = BreathDetector(DetectorConfig(), rate)
-            events = [e for i, v in enumerate(rec.values) for e in det.update(Sample(i / rate, float(v)))]
-            events += det.finish((len(rec.values) - 1) / rate)
+            events, det = run_detector(rec.values, rate)
             assert det.polarity == ("inverted" if seed % 3 == 2 else "normal"), (name, seed)
             s = score(events, rec.peaks, rec.holds, HOLD_SECONDS, 1.0)
             assert s.recall >= 0.75, (name, seed, s.recall)
