@@ -603,6 +603,18 @@ class BreathDetector:
     def polarity(self) -> str | None:
         return None if self._sign is None else ("normal" if self._sign > 0 else "inverted")
 
+    def set_polarity(self, polarity: str) -> None:
+        """Take the polarity from outside evidence (guided calibration, a paced session); stop guessing it."""
+        if polarity not in ("normal", "inverted"):
+            raise ValueError(f"polarity {polarity!r}: expected 'normal' or 'inverted'")
+        sign = 1 if polarity == "normal" else -1
+        self._learning = False
+        if sign != self._sign:
+            self._sign = sign
+            self._held_turns = []
+            self._last_peak_t = None
+        self.status = dataclasses.replace(self.status, polarity=polarity)
+
     # --- shallow and rapid breathing ----------------------------------------
 
     def _patterns(self, now: float, end: float, onset: float, depth: float, rel: float | None, events: list[Event]) -> None:
