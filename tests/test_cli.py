@@ -81,7 +81,7 @@ def test_log_lines_go_above_the_ring_drawn_in_place():
     import logging
     import re
 
-    from breathcue.cli import logs_above
+    from breathcue.commands.common import logs_above
     from breathcue.hw.sim import TerminalRing
 
     screen = io.StringIO()

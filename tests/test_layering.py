@@ -1,8 +1,9 @@
 """The dependency rule of docs/architecture.md, checked on the source.
 
 core imports only the standard library and core (config only for type
-hints); hw never imports app or cli; and no module imports a hardware
-library at import time.
+hints); hw never imports app or cli; no module imports a hardware
+library at import time; and no two modules import each other, not even
+lazily or for type hints.
 """
 
 from __future__ import annotations
@@ -80,3 +81,42 @@ def test_whole_package_imports_without_hardware_libraries():
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def package_imports(path: Path) -> set[str]:
+    """The package's own modules that ``path`` imports anywhere: at the top, in functions, for type hints."""
+    module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__")
+    package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ImportFrom):
+            base = ".".join(package[: len(package) - node.level + 1] + [node.module or ""]).strip(".") if node.level else node.module or ""
+            found.update(f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    parents = {".".join(module.split(".")[:i]) for i in range(1, module.count(".") + 1)}
+    return {name for name in found if name in MODULES and name != module and name not in parents}
+
+
+MODULES = {".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__") for p in PACKAGE.rglob("*.py")}
+
+
+def test_no_import_cycles():
+    graph = {
+        ".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__"): package_imports(p)
+        for p in PACKAGE.rglob("*.py")
+    }
+
+    def reaches(start: str, goal: str) -> bool:
+        seen, todo = set(), [start]
+        while todo:
+            name = todo.pop()
+            if name == goal:
+                return True
+            if name not in seen:
+                seen.add(name)
+                todo.extend(graph.get(name, ()))
+        return False
+
+    cycles = sorted(f"{a} <-> {b}" for a, deps in graph.items() for b in deps if a < b and reaches(b, a))
+    assert not cycles, cycles

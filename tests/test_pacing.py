@@ -182,12 +182,12 @@ def test_pattern_by_name_presets_user_patterns_and_unknown():
         hold_out = 3
         """
     )
-    assert pattern_by_name("calm", cfg) == Pattern(4.0, 0.0, 8.0, 0.0)
-    assert pattern_by_name("box", cfg).period == 12.0  # a user pattern replaces the preset
+    assert pattern_by_name("calm", cfg.patterns) == Pattern(4.0, 0.0, 8.0, 0.0)
+    assert pattern_by_name("box", cfg.patterns).period == 12.0  # a user pattern replaces the preset
     assert pattern_by_name("box").period == 16.0
-    assert pattern_names(cfg) == ["resonance", "coherent", "box", "4-7-8", "cyclic-sigh", "calm"]
+    assert pattern_names(cfg.patterns) == ["resonance", "coherent", "box", "4-7-8", "cyclic-sigh", "calm"]
     with pytest.raises(PatternError, match="unknown pattern 'slow'.*resonance.*calm"):
-        pattern_by_name("slow", cfg)
+        pattern_by_name("slow", cfg.patterns)
 
 
 @pytest.mark.parametrize(

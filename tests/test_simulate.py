@@ -237,7 +237,7 @@ def test_a_4_7_8_sessions_holds_are_the_exercise_in_the_summary_and_the_report(t
 
 def test_the_calibrated_baseline_reaches_the_detector(tmp_path: Path, caplog):
     from breathcue.analyze import baseline_path, save_baseline
-    from breathcue.cli import calibrated_baseline
+    from breathcue.commands.common import calibrated_baseline
     from breathcue.core.detector import Baseline
 
     assert calibrated_baseline(None) is None and calibrated_baseline(tmp_path) is None

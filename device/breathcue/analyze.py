@@ -286,7 +286,7 @@ def progress_for(out: IO[str], seconds: float, label: str) -> Progress | None:
     return Progress(out, label) if seconds >= 600 and out.isatty() else None
 
 
-# --- the commands' work (cli.py parses, these do) --------------------------------------
+# --- the commands' work (commands/ parses, these do) --------------------------------------
 
 
 def with_hold_seconds(config: Config, hold_seconds: float | None) -> DetectorConfig:
@@ -304,17 +304,13 @@ def run_analyze(
     rate: float | None,
     column: int | str | None,
     fmt: str,
-    plot_to: Path | None,
     detector: DetectorConfig,
     baseline: Baseline | None,
     out: IO[str],
     err: IO[str],
-) -> None:
-    """Load, analyse and report one recording; RecordingError and PlotUnavailable reach the caller."""
+) -> Analysis:
+    """Load, analyse and report one recording; a RecordingError reaches the caller."""
     recording = load_recording(path, rate=rate, column=column)
     result = analyze(recording, detector, baseline, progress_for(err, recording.seconds, f"analyzing {path.name}"))
     {"jsonl": write_jsonl, "table": write_table, "summary": write_summary}[fmt](result, out)
-    if plot_to is not None:
-        from .plot import plot
-
-        plot(result, plot_to, f"{path.name}: {result.summary['breaths']} breaths, {result.summary['holds']} holds")
+    return result

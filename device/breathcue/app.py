@@ -136,7 +136,7 @@ def session_plan(pattern: str, minutes: float, config: Config, ramp: Ramp | None
     """The plan of a session by pattern name: a paced pattern, or progressive relaxation."""
     if pattern == RELAXATION:
         return Relaxation.for_minutes(minutes)
-    return PacedSession(pattern_by_name(pattern, config), minutes, ramp)
+    return PacedSession(pattern_by_name(pattern, config.patterns), minutes, ramp)
 
 
 @dataclass

@@ -27,6 +27,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tomli_w
 
+from .core.pacing import pattern_names
+from .core.relaxation import NAME as RELAXATION
+
 SYSTEM_CONFIG = Path("/etc/breathcue/config.toml")
 ENV_CONFIG = "BREATHCUE_CONFIG"
 DEFAULT_SOURCE = "<defaults>"
@@ -402,10 +405,7 @@ class MetricsConfig:
 
 def session_errors(config: "Config") -> list[str]:
     """Checks across the keys of each [[session]]: when it runs, its pattern, and how it ramps."""
-    from .core.pacing import pattern_names
-    from .core.relaxation import NAME as RELAXATION
-
-    known = pattern_names(config) + [RELAXATION]
+    known = pattern_names(config.patterns) + [RELAXATION]
     errors = []
     for i, s in enumerate(config.session):
         where = f"session[{i}]"

@@ -14,10 +14,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, NamedTuple
-
-if TYPE_CHECKING:
-    from ..config import Config
+from typing import Mapping, NamedTuple, Protocol
 
 PHASES = ("inhale", "hold_in", "exhale", "hold_out")
 MIN_BPM = 2.0
@@ -117,23 +114,32 @@ PRESETS: dict[str, Pattern] = {
 }
 
 
-def pattern_names(config: "Config | None" = None) -> list[str]:
+class PatternTable(Protocol):
+    """A user's pattern as the config holds it (``[patterns.NAME]``): phase lengths in seconds."""
+
+    inhale: float
+    hold_in: float
+    exhale: float
+    hold_out: float
+    top_up: float
+
+
+def pattern_names(user: Mapping[str, PatternTable] | None = None) -> list[str]:
     """Every pattern name that ``pattern_by_name`` resolves: the presets, then the user's."""
-    user = list(config.patterns) if config is not None else []
-    return list(PRESETS) + [name for name in user if name not in PRESETS]
+    return list(PRESETS) + [name for name in (user or {}) if name not in PRESETS]
 
 
-def pattern_by_name(name: str, config: "Config | None" = None) -> Pattern:
-    """A ``[patterns.NAME]`` table from the config, else a preset of that name.
+def pattern_by_name(name: str, user: Mapping[str, PatternTable] | None = None) -> Pattern:
+    """One of the user's patterns (the config's ``patterns``), else a preset of that name.
 
     A user pattern with a preset's name replaces the preset.
     """
-    if config is not None and name in config.patterns:
-        p = config.patterns[name]
+    if user and name in user:
+        p = user[name]
         return Pattern(p.inhale, p.hold_in, p.exhale, p.hold_out, p.top_up)
     if name in PRESETS:
         return PRESETS[name]
-    raise PatternError(f"unknown pattern {name!r}: expected one of {', '.join(pattern_names(config))}")
+    raise PatternError(f"unknown pattern {name!r}: expected one of {', '.join(pattern_names(user))}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -441,7 +441,7 @@ def open_sinks(config: Config, state_dir: Path | None, daemon: Daemon) -> list[S
             status=daemon.status(),
             rate_hz=daemon.sensor.rate_hz,
             pixels=config.ring.pixels,
-            patterns=pattern_names(config) + [RELAXATION],
+            patterns=pattern_names(config.patterns) + [RELAXATION],
             history_path=history.path_in(state_dir) if state_dir is not None and config.history.enabled else None,
             tz=ZoneInfo(config.schedule.timezone) if config.schedule.timezone else None,
             snooze_minutes=config.cues.snooze_minutes,

@@ -1,0 +1,58 @@
+"""`breathcue run`: the daemon itself, on the real hardware, the simulated breather or a recording."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from .. import config as configmod
+from .common import (
+    add_common, add_loop_options, add_source_options, calibrated_baseline, extra_sinks, logs_above,
+    make_clock, output_sinks, reload_on_hangup, replay_of, stop_on_signals,
+)
+
+log = logging.getLogger("breathcue")
+
+
+def add(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="run the daemon: pace, detect, nudge")
+    add_common(p)
+    add_loop_options(p)
+    p.add_argument("--seed", type=int, default=0, help="seed of the simulated breather")
+    add_source_options(p, "demo")
+    p.add_argument("--replay", type=Path, metavar="FILE", help="use a recording as the sensor; the run ends when it does (docs/sensor.md)")
+    p.add_argument("--rate", type=float, metavar="HZ", help="the recording's samples per second, when the file does not say")
+    p.add_argument("--column", metavar="C", help="the recording's column: a header name, or a number counted from 1")
+    p.set_defaults(func=cmd_run)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from ..app import Daemon, SessionFollower
+    from ..hw import select
+    from ..hw.button import open_button
+    from ..notify import Notifier
+
+    config, source = configmod.load(args.config)
+    log.debug("config from %s", source)
+    clock = make_clock(args, config)
+    # A virtual-clock run is a simulation: it keeps out of the live status unless told where to write.
+    state = configmod.state_dir(args.state_dir) if args.clock == "real" or args.state_dir else None
+    parts = select.build(config, force_sim=args.sim, seed=args.seed, scenario=args.scenario, replay=replay_of(args))
+    with output_sinks(args) as sinks:
+        daemon = Daemon(
+            config, clock, parts.sensor, parts.ring, sinks, args.seconds,
+            notifier=Notifier.from_env(), reload=lambda: configmod.load(args.config), source=source,
+            baseline=calibrated_baseline(state),
+        )
+        daemon.sinks.extend(extra_sinks(config, state, daemon))
+        if parts.breather is not None:
+            daemon.sinks.append(SessionFollower(daemon, parts.breather.follow))
+        button = None if parts.simulated else open_button(config.button, lambda press: daemon.submit("button", press=press))
+        with stop_on_signals(daemon.stop), reload_on_hangup(daemon.submit), logs_above(parts.ring):
+            try:
+                return daemon.run()
+            finally:
+                if button is not None:
+                    button.close()
+                parts.close()
