@@ -3,9 +3,11 @@
 The loop only touches memory here: the latest status, the last ring frame,
 the last 30 s of the strap signal, and a fan-out (``Hub``) of server-sent
 events to whichever browsers are connected, each with a bounded queue so a
-slow browser misses messages instead of holding up the loop.  The standard
-library's ThreadingHTTPServer answers on its own threads (docs/dashboard.md
-lists the routes).  Commands from the page go to ``Daemon.submit``.
+slow browser misses messages instead of holding up the loop.  A bounded transport
+(transport.py) reads requests on one thread and answers them on a few
+workers, so a flood of idle connections costs neither threads nor the
+daemon's descriptors (docs/dashboard.md lists the routes, docs/security.md
+the bounds).  Commands from the page go to ``Daemon.submit``.
 
 Security: bound to loopback it checks the Host header (a web page cannot
 reach it through DNS rebinding); anywhere else it needs ``web.token``.
@@ -20,13 +22,11 @@ import json
 import logging
 import math
 import queue
-import socket
 import threading
 from collections import deque
 from datetime import tzinfo
 from http import HTTPStatus
 from http.cookies import CookieError, SimpleCookie
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -37,6 +37,7 @@ from .. import history, report
 from ..app import Sink
 from ..config import Config, WebConfig, is_loopback
 from ..core.types import Event, RGBBytes, Sample
+from .transport import BoundedHTTPServer, Limits, OneRequestHandler
 
 if TYPE_CHECKING:
     from ..app import Daemon
@@ -141,6 +142,7 @@ class DashboardSink(Sink):
         tz: tzinfo | None = None,
         snooze_minutes: float = 30.0,
         timezone: str = "",
+        limits: Limits | None = None,
     ) -> None:
         self.submit = submit
         self.token = web.token
@@ -166,8 +168,8 @@ class DashboardSink(Sink):
         self._next_wave = 0.0
         self._next_ring = 0.0
         self._sent_ring: list[RGBBytes] | None = None
-        self.httpd = DashboardHTTPServer((web.host, web.port), self)
-        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2}, name="dashboard", daemon=True)
+        self.httpd = DashboardHTTPServer((web.host, web.port), self, limits)
+        self._thread = threading.Thread(target=self.httpd.serve_forever, name="dashboard", daemon=True)
         self._thread.start()
         self._closed = False
 
@@ -248,17 +250,15 @@ def wave_message(points: list[tuple[float, float | None]]) -> dict[str, list[Any
     return {"t": [p[0] for p in points], "v": [p[1] for p in points]}
 
 
-class DashboardHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
+class DashboardHTTPServer(BoundedHTTPServer):
+    """The transport, with the sink its handlers read."""
 
-    def __init__(self, address: tuple[str, int], sink: DashboardSink) -> None:
+    def __init__(self, address: tuple[str, int], sink: DashboardSink, limits: Limits | None = None) -> None:
         self.sink = sink
-        if ":" in address[0]:
-            self.address_family = socket.AF_INET6
-        super().__init__((address[0].strip("[]"), address[1]), Handler)
+        super().__init__(address, Handler, limits or Limits.for_descriptors(max_body=MAX_BODY))
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(OneRequestHandler):
     server: DashboardHTTPServer
     server_version = "breathcue"
     sys_version = ""
@@ -313,6 +313,9 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError as exc:
             self._json(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
             return
+        except RecursionError:
+            self._json(HTTPStatus.BAD_REQUEST, {"error": "expected a JSON object, not one nested that deep"})
+            return
         self.server.sink.submit(name, **args)
         self._json(HTTPStatus.ACCEPTED, {"ok": True, "command": name, **args})
 
@@ -355,9 +358,21 @@ class Handler(BaseHTTPRequestHandler):
 
     def _events(self) -> None:
         sink = self.server.sink
+        slot = self.server.stream_slot()
+        if slot is None:
+            self._json(HTTPStatus.SERVICE_UNAVAILABLE, {"error": "too many live dashboards open: close one"})
+            return
+        try:
+            self._stream(sink)
+        finally:
+            slot.release()
+            self.close_connection = True  # a stream has no length: its end is the connection's
+
+    def _stream(self, sink: DashboardSink) -> None:
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
+        self.send_header("Connection", "close")
         self._security_headers()
         self.end_headers()
         q = sink.hub.subscribe()
@@ -405,7 +420,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_request(self, code: Any = "-", size: Any = "-") -> None:
         """Requests go to the debug log, without the query (it may hold the token)."""
-        log.debug("dashboard: %s %s %s", self.command, urlsplit(self.path).path, code)
+        path = getattr(self, "path", "")  # not there yet when the request line itself is refused
+        log.debug("dashboard: %s %s %s", getattr(self, "command", ""), urlsplit(path).path, code)
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("dashboard: %s", format % args)
