@@ -9,7 +9,7 @@ import pytest
 from gpiozero.pins.mock import MockFactory
 
 from breathcue.config import ButtonConfig
-from breathcue.hw.button import DOUBLE, LONG, SHORT, PressClassifier, PushButton, open_button
+from breathcue.hw.button import DOUBLE, LONG, SHORT, TRIPLE, PressClassifier, PushButton, open_button
 
 
 def classify(script: list[tuple[str, float]], long_s: float = 2.0, double_s: float = 0.4) -> list[tuple[float, str]]:
@@ -24,8 +24,13 @@ def test_short_press_is_reported_when_the_double_window_closes():
     assert classify([("press", 0.0), ("release", 0.1), ("expire", 0.3), ("expire", 0.5)]) == [(0.5, SHORT)]
 
 
-def test_double_press():
-    assert classify([("press", 0.0), ("release", 0.1), ("press", 0.3), ("release", 0.4), ("expire", 1.0)]) == [(0.4, DOUBLE)]
+def test_double_press_is_reported_when_the_window_for_a_third_closes():
+    assert classify([("press", 0.0), ("release", 0.1), ("press", 0.3), ("release", 0.4), ("expire", 1.0)]) == [(1.0, DOUBLE)]
+
+
+def test_triple_press_is_reported_at_once():
+    script = [("press", 0.0), ("release", 0.1), ("press", 0.3), ("release", 0.4), ("press", 0.6), ("release", 0.7), ("expire", 2.0)]
+    assert classify(script) == [(0.7, TRIPLE)]
 
 
 def test_two_slow_presses_are_two_short_presses():

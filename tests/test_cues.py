@@ -12,7 +12,9 @@ from breathcue.core import cues
 from breathcue.core.cues import CueState, Inputs
 from breathcue.core.types import Event
 
-CFG = CuesConfig()
+DEFAULTS = CuesConfig()
+# The mechanics, tested with nudges that come as soon as a spell is reported and a short cooldown.
+CFG = CuesConfig(hold_nudge_seconds=0, shallow_nudge_seconds=0, cooldown_seconds=120, max_per_hour=6)
 OPEN = Inputs(rate_bpm=12.0)
 
 
@@ -73,13 +75,13 @@ def test_no_recovery_breaths_when_configured_off():
     assert r.state.recovery is None
 
 
-def test_blocked_condition_is_reported_once_and_cued_when_the_block_lifts():
+def test_blocked_condition_is_cued_when_the_block_lifts():
     quiet = Inputs(blocked="quiet_hours", rate_bpm=10.0)
     r = Run(inputs=quiet).until(20, [ev("shallow_start", 20, start=0)])
     r.until(50)
-    assert r.names() == [("cue_skipped", "shallow", "quiet_hours")]
+    assert r.names() == [] and r.state.conditions[0].skipped == "quiet_hours"
     r.until(50.1, inputs=Inputs(rate_bpm=10.0))  # quiet hours end while breathing is still shallow
-    assert r.names()[-1] == ("cue_start", "shallow", 1) and r.state.cue.pacer.bpm == 10.0
+    assert r.names() == [("cue_start", "shallow", 1)] and r.state.cue.pacer.bpm == 10.0
     r.until(110.2)
     assert r.names()[-1] == ("cue_end", "shallow", "timeout")  # shallow_cue_seconds = 60
     r.until(400)
@@ -95,29 +97,138 @@ def test_shallow_cue_ends_when_depth_recovers():
 def test_cooldown_from_start_to_start_and_hourly_limit():
     config = replace(CFG, cooldown_seconds=120, max_per_hour=2)
     r = Run(config)
-    r.until(10, [ev("hold_start", 10)]).until(15, [ev("hold_end", 15)])
-    r.until(100, [ev("hold_start", 100)]).until(105, [ev("hold_end", 105)])  # 90 s after the first start
-    r.until(131, [ev("hold_start", 131)]).until(140, [ev("hold_end", 140)])  # 121 s after: allowed
-    r.until(300, [ev("hold_start", 300)]).until(305, [ev("hold_end", 305)])  # third in the hour
-    r.until(3612, [ev("hold_start", 3612)])  # the first has left the hour
+    r.until(10, [ev("shallow_start", 10)]).until(15, [ev("shallow_end", 15)])
+    r.until(100, [ev("shallow_start", 100)]).until(105, [ev("shallow_end", 105)])  # 90 s after the first start
+    r.until(131, [ev("shallow_start", 131)]).until(140, [ev("shallow_end", 140)])  # 121 s after: allowed
+    r.until(300, [ev("rapid_start", 300)]).until(305, [ev("rapid_end", 305)])  # third in the hour
+    r.until(3612, [ev("shallow_start", 3612)])  # the first has left the hour
     starts = [e.t for e in r.out if e.name == "cue_start"]
     assert starts == [10, 131, 3612]
-    skipped = [(e.t, e.get("why")) for e in r.out if e.name == "cue_skipped"]
-    assert skipped == [(100, "cooldown"), (300, "hourly_limit")]
+    skipped = [(e.t, e.get("reason"), e.get("why")) for e in r.out if e.name == "cue_skipped"]
+    assert skipped == [(105, "shallow", "cooldown"), (305, "rapid", "hourly_limit")]  # once, when the spell ends
 
 
-def test_zero_per_hour_means_never():
-    r = Run(replace(CFG, max_per_hour=0)).until(10, [ev("hold_start", 10)]).until(60)
-    assert r.names() == [("cue_skipped", "hold", "hourly_limit")]
+def test_zero_per_hour_means_no_nudge_but_for_long_holds():
+    r = Run(replace(CFG, max_per_hour=0)).until(10, [ev("shallow_start", 10)]).until(60, [ev("shallow_end", 60)])
+    assert r.names() == [("cue_skipped", "shallow", "hourly_limit")]
+    r.until(70, [ev("hold_start", 70)])
+    assert r.names()[-1] == ("cue_start", "hold", 1)
+
+
+# --- the policy that is kept on: long holds first, a daily budget, learning -------------------
+
+
+def test_a_hold_is_nudged_once_it_has_lasted_hold_nudge_seconds_whatever_the_cooldown():
+    r = Run(DEFAULTS)
+    r.until(40, [ev("hold_start", 40, start=30)]).until(50, [ev("hold_end", 50, start=30, end=49, duration=19)])
+    assert r.names() == [("cue_skipped", "hold", "short")]  # a 19 s hold ends on its own
+    r.until(100, [ev("hold_start", 100, start=90)]).until(119.9)
+    assert r.names()[-1] == ("cue_skipped", "hold", "short")
+    r.until(120.05)
+    assert r.names()[-1] == ("cue_start", "hold", 1)  # 30 s after the last breath movement
+    r.until(130, [ev("hold_end", 130, start=90, end=128, duration=38)])
+    r.until(200, [ev("hold_start", 200, start=190)]).until(221)  # 100 s after the last nudge: no cooldown for long holds
+    assert [n for n in r.names() if n[0] == "cue_start"] == [("cue_start", "hold", 1)] * 2
+
+
+def test_shallow_breathing_is_nudged_only_when_it_persists():
+    r = Run(DEFAULTS, Inputs(rate_bpm=15.0))
+    r.until(40, [ev("shallow_start", 40, start=10)]).until(90, [ev("shallow_end", 90, start=10)])
+    assert r.names() == [("cue_skipped", "shallow", "short")]
+    r.until(500, [ev("shallow_start", 500, start=470)]).until(589.9)
+    assert not any(n[0] == "cue_start" for n in r.names())
+    r.until(590.05)
+    assert r.names()[-1] == ("cue_start", "shallow", 1)  # shallow_nudge_seconds after its first shallow breath
+
+
+def test_a_long_hold_replaces_a_deepen_cue():
+    r = Run().until(10, [ev("shallow_start", 10)]).until(20, [ev("hold_start", 20)])
+    assert r.names() == [("cue_start", "shallow", 1), ("cue_end", "shallow", "replaced"), ("cue_start", "hold", 1)]
+
+
+def test_the_daily_budget_keeps_its_last_quarter_for_long_holds_and_starts_afresh_each_day():
+    config = replace(CFG, cooldown_seconds=0, max_per_hour=100, max_per_day=8)
+    assert cues.budget(config) == (8, 6)
+    day1 = Inputs(rate_bpm=12.0, day=1)
+    r = Run(config, day1)
+    t = 0.0
+    for _ in range(7):  # seven deepen cues: six are nudged, the seventh waits for holds
+        r.until(t + 1, [ev("shallow_start", t + 1)]).until(t + 5, [ev("shallow_end", t + 5)])
+        t += 10
+    assert r.names()[-1] == ("cue_skipped", "shallow", "kept_for_holds")
+    for _ in range(3):  # long holds have the rest of the budget
+        r.until(t + 1, [ev("hold_start", t + 1)]).until(t + 5, [ev("hold_end", t + 5)])
+        t += 10
+    assert [n[0] for n in r.names()].count("cue_start") == 8 and r.names()[-1] == ("cue_skipped", "hold", "daily_limit")
+    assert r.state.today == 8
+    r.until(t + 1, [ev("hold_start", t + 1)], inputs=Inputs(rate_bpm=12.0, day=2))  # a new day
+    assert r.names()[-1] == ("cue_start", "hold", 1) and r.state.today == 1
+
+
+def test_a_snooze_soon_after_a_nudge_lengthens_the_next_cooldown_of_its_kind():
+    config = replace(CFG, cooldown_seconds=600)
+    r = Run(config, Inputs(rate_bpm=12.0, day=1))
+    assert cues.cooldown(r.state, "shallow", config) == 600 and cues.cooldown(r.state, "hold", config) == 0
+    r.until(10, [ev("shallow_start", 10)]).until(70.1)  # the deepen cue times out after 60 s
+    assert r.names()[-1] == ("cue_end", "shallow", "timeout")
+    r.state, out = cues.snooze(r.state, 100.0, 5)  # 30 s later, well within 2 minutes
+    assert [e.name for e in out] == ["cue_learnt", "snooze"] and out[0].get("reason") == "shallow"
+    assert cues.cooldown(r.state, "shallow", config) == 1200  # doubled for the rest of the day
+    assert cues.learnt(r.state, config) == {"shallow": {"dismissed": 1, "cooldown_seconds": 1200}}
+    r.until(400, [ev("shallow_end", 400)])
+    r.until(700, [ev("shallow_start", 700)]).until(1209.9)  # past the snooze and the usual cooldown
+    assert r.state.cue is None and r.state.conditions[0].skipped == "learnt_cooldown"
+    r.until(1210.05)
+    assert r.names()[-1] == ("cue_start", "shallow", 1)  # 1200 s after the last deepen cue began
+    r.until(1300, [ev("shallow_end", 1300)])
+    r.until(2000, [ev("shallow_start", 2000)], inputs=Inputs(rate_bpm=12.0, day=2))  # the next day forgets
+    assert r.names()[-1] == ("cue_start", "shallow", 1) and cues.learnt(r.state, config) == {}
+
+
+def test_a_cancel_while_a_hold_cue_shows_gives_holds_a_cooldown():
+    config = replace(CFG, cooldown_seconds=600)
+    r = Run(config).until(10, [ev("hold_start", 10)])
+    r.state, out = cues.cancel(r.state, 12.0)
+    assert [e.name for e in out] == ["cue_learnt", "cue_end"]
+    r.until(20, [ev("hold_end", 20)]).until(300, [ev("hold_start", 300)]).until(400, [ev("hold_end", 400)])
+    assert r.names()[-1] == ("cue_skipped", "hold", "learnt_cooldown")
+    assert cues.cooldown(r.state, "hold", config) == 1200
+
+
+def test_nothing_is_learnt_after_recovery_or_from_a_late_snooze_or_a_pause():
+    config = replace(CFG, cooldown_seconds=600)
+    r = Run(config).until(10, [ev("hold_start", 10)]).until(20, [ev("hold_end", 20)])  # the hold cue helped
+    state, out = cues.snooze(r.state, 30.0, 5)
+    assert [e.name for e in out] == ["snooze"] and state.dismissed == ()
+    r = Run(config).until(10, [ev("shallow_start", 10)]).until(70.1)  # timed out, then nothing for 3 minutes
+    state, out = cues.snooze(r.state, 251.0, 5)
+    assert state.dismissed == ()
+    r = Run(config).until(10, [ev("shallow_start", 10)])
+    state, out = cues.cancel(r.state, 12.0, learn=False)
+    assert state.dismissed == () and [e.name for e in out] == ["cue_end"]
+
+
+def test_do_not_disturb_blocks_everything_for_its_time_and_teaches_nothing():
+    r = Run().until(10, [ev("hold_start", 10)])
+    r.state, out = cues.do_not_disturb(r.state, 11.0, 45)
+    assert [(e.name, e.get("outcome") or e.get("minutes")) for e in out] == [("cue_end", "do_not_disturb"), ("do_not_disturb", 45)]
+    assert r.state.dismissed == () and r.state.dnd_until == 11.0 + 2700
+    r.until(20, [ev("hold_end", 20)]).until(200, [ev("hold_start", 200)]).until(230, [ev("hold_end", 230)])
+    assert r.names()[-1] == ("cue_skipped", "hold", "do_not_disturb")
+    assert cues.why_not(r.state, 2000.0, OPEN, CFG) == "do_not_disturb"
+    r.until(2712)
+    assert r.state.dnd_until is None and cues.why_not(r.state, 2712.0, OPEN, CFG) is None
+    state, _ = cues.do_not_disturb(CueState(), 0.0, 30)
+    assert cues.resume(state).dnd_until is None
 
 
 def test_signal_lost_ends_the_cue_and_forgets_conditions():
     r = Run().until(10, [ev("hold_start", 10), ev("shallow_start", 10)])
     r.until(12, [ev("signal_lost", 12, reason="flat")])
     assert r.state.cue is None and r.state.conditions == ()
-    assert r.names() == [("cue_start", "hold", 1), ("cue_end", "hold", "signal_lost")]
+    assert r.names() == [("cue_start", "hold", 1), ("cue_end", "hold", "signal_lost"), ("cue_skipped", "shallow", "cooldown")]
     r.until(600)
-    assert len(r.out) == 2
+    assert len(r.out) == 3
 
 
 def test_hold_takes_priority_over_shallow():
@@ -126,20 +237,20 @@ def test_hold_takes_priority_over_shallow():
 
 
 def test_a_new_cue_waits_for_the_running_one():
-    r = Run(replace(CFG, cooldown_seconds=0)).until(10, [ev("shallow_start", 10)]).until(20, [ev("hold_start", 20)])
-    assert r.state.cue.reason == "shallow"
-    r.until(25, [ev("shallow_end", 25)])
-    assert r.state.cue.reason == "hold" and r.state.cue.started == 25
+    r = Run(replace(CFG, cooldown_seconds=0)).until(10, [ev("rapid_start", 10)]).until(20, [ev("shallow_start", 20)])
+    assert r.state.cue.reason == "rapid"
+    r.until(200)  # the rapid cue times out after 180 s
+    assert r.state.cue.reason == "shallow" and r.state.cue.started == 190
 
 
 def test_snooze_ends_the_cue_and_blocks_until_it_runs_out():
     r = Run().until(10, [ev("hold_start", 10)])
     r.state, out = cues.snooze(r.state, 11.0, 30)
     r.out += out
-    assert [(e.name, e.get("outcome") or e.get("minutes")) for e in out] == [("cue_end", "snoozed"), ("snooze", 30)]
+    assert [(e.name, e.get("outcome") or e.get("minutes")) for e in out] == [("cue_learnt", None), ("cue_end", "snoozed"), ("snooze", 30)]
     assert out[-1].get("until") == 11.0 + 1800
     r.until(20, [ev("hold_end", 20)]).until(200, [ev("hold_start", 200)])
-    assert r.names()[-1] == ("cue_skipped", "hold", "snoozed")
+    assert r.state.cue is None and r.state.conditions[0].skipped == "snoozed"
     r.until(1811.2)
     assert r.names()[-1] == ("cue_start", "hold", 1)  # still holding when the snooze ran out
     assert r.state.snoozed_until is None
@@ -154,7 +265,7 @@ def test_resume_lifts_a_snooze():
 def test_cancel_ends_cue_and_recovery_without_snoozing():
     r = Run().until(10, [ev("hold_start", 10)])
     r.state, out = cues.cancel(r.state, 12.0)
-    assert [(e.name, e.get("outcome")) for e in out] == [("cue_end", "cancelled")]
+    assert [(e.name, e.get("outcome")) for e in out] == [("cue_learnt", None), ("cue_end", "cancelled")]
     assert r.state.cue is None and r.state.recovery is None and r.state.snoozed_until is None
     r.until(20, [ev("hold_end", 20)])
     assert r.state.recovery is None
@@ -239,7 +350,7 @@ blocks = st.sampled_from([None, None, None, "quiet_hours", "session"])
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(st.floats(0.1, 400.0), event_names, blocks), max_size=40), st.integers(0, 4), st.floats(0, 300))
 def test_policy_invariants(stream, per_hour, cooldown):
-    config = replace(CFG, max_per_hour=per_hour, cooldown_seconds=cooldown)
+    config = replace(CFG, max_per_hour=per_hour, cooldown_seconds=cooldown, max_per_day=6)
     state, t, out, blocked_at = CueState(), 0.0, [], {}
     active: set[str] = set()
     for dt, name, block in stream:
@@ -260,7 +371,9 @@ def test_policy_invariants(stream, per_hour, cooldown):
                 assert e.get("reason") in active
         out += o
     starts = [e.t for e in out if e.name == "cue_start"]
-    assert all(b - a >= cooldown - 1e-9 for a, b in zip(starts, starts[1:]))
-    assert all(sum(1 for s in starts if 0 <= x - s < 3600) <= per_hour for x in starts)
+    assert len(starts) <= 6  # the daily budget
+    others = [e.t for e in out if e.name == "cue_start" and e.get("reason") != "hold"]  # long holds pass these two
+    assert all(x - max(s for s in starts if s < x) >= cooldown - 1e-9 for x in others if any(s < x for s in starts))
+    assert all(sum(1 for s in others if 0 <= x - s < 3600) <= per_hour for x in others)
     # every cue that starts also ends, or is still showing
     assert len([e for e in out if e.name == "cue_end"]) in (len(starts), len(starts) - 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 import json
@@ -149,7 +150,8 @@ def test_demo_shows_a_cued_hold_and_a_shallow_spell_in_the_first_two_minutes(def
     assert shallow.end - shallow.start == 40.0 and shallow.end <= 120.0
     parts = select.build(default_config, force_sim=True, scenario="demo")
     out = io.StringIO()
-    daemon = Daemon(default_config, vclock, parts.sensor, parts.ring, [EventWriter(out)], seconds=140)
+    eager = dataclasses.replace(default_config, cues=dataclasses.replace(default_config.cues, hold_nudge_seconds=0.0))  # as demo.toml
+    daemon = Daemon(eager, vclock, parts.sensor, parts.ring, [EventWriter(out)], seconds=140)
     daemon.run()
     parts.close()
     events = [json.loads(line) for line in out.getvalue().splitlines()]

@@ -19,6 +19,7 @@ from breathcue.core.relaxation import ROUND_SECONDS
 from .daemon_helpers import UTC, Script, config, frame_at, names, run
 
 HOLDS = [(60, 75), (150, 170)]
+EAGER = "[cues]\nhold_nudge_seconds = 0\n"  # a hold nudged when the detector reports it, to test the mechanics
 
 
 def warm(rgb) -> bool:
@@ -32,7 +33,7 @@ def cool(rgb) -> bool:
 
 
 def test_a_hold_gets_a_cue_that_fades_into_recovery_breaths():
-    events, ring, daemon, _ = run(config("[cues]\ncooldown_seconds = 5\n"), 200, holds=HOLDS)
+    events, ring, daemon, _ = run(config(EAGER + "cooldown_seconds = 5\n"), 200, holds=HOLDS)
     assert names(events, "hold_start", "cue_start", "hold_end", "cue_end") == ["hold_start", "cue_start", "hold_end", "cue_end"] * 2
     for hold, (a, b) in zip([e for e in events if e["event"] == "hold_start"], HOLDS):
         cue = next(e for e in events if e["event"] == "cue_start" and e["t"] >= hold["t"])
@@ -46,7 +47,7 @@ def test_a_hold_gets_a_cue_that_fades_into_recovery_breaths():
 
 
 def test_a_long_hold_escalates():
-    events, ring, _, _ = run(config(), 120, holds=[(60, 95)])
+    events, ring, _, _ = run(config(EAGER), 120, holds=[(60, 95)])
     level = next(e for e in events if e["event"] == "cue_level")
     start = next(e for e in events if e["event"] == "cue_start")
     assert level["level"] == 2 and abs(level["t"] - start["t"] - 15.0) < 0.1
@@ -108,7 +109,7 @@ def test_button_presses_cancel_snooze_start_and_pause():
         (200.0, "button", {"press": "long"}),  # a session now
         (320.0, "button", {"press": "double"}),  # pause until the next working day
     ]
-    events, ring, daemon, statuses = run(config("[cues]\ncooldown_seconds = 5\n"), 340, holds=[(55, 80), (150, 170)], script=script)
+    events, ring, daemon, statuses = run(config(EAGER + "cooldown_seconds = 5\n"), 340, holds=[(55, 80), (150, 170)], script=script)
     buttons = [(e["press"], e["action"]) for e in events if e["event"] == "button"]
     assert buttons == [("short", "cancel"), ("short", "snooze"), ("long", "start_session"), ("double", "pause")]
     assert next(e for e in events if e["event"] == "cue_end")["outcome"] == "cancelled"
@@ -161,7 +162,7 @@ def test_ambient_modes_and_night_dimming():
 
 def test_reload_applies_a_good_config_and_keeps_the_old_on_error():
     configs = iter([
-        (config("[cues]\nmax_per_hour = 2\n"), "good.toml"),
+        (config("[cues]\nmax_per_hour = 3\n"), "good.toml"),
         ConfigError("bad.toml", ["cues.max_per_hour = -1: expected an integer from 0 to 120"]),
     ])
 
@@ -177,7 +178,7 @@ def test_reload_applies_a_good_config_and_keeps_the_old_on_error():
     assert ok["source"] == "good.toml" and ok["changed"] == ["cues"] and ok["after_restart"] == []
     bad = next(e for e in events if e["event"] == "config_error")
     assert bad["source"] == "bad.toml" and "max_per_hour" in bad["errors"][0]
-    assert daemon.config.cues.max_per_hour == 2  # the good one keeps running
+    assert daemon.config.cues.max_per_hour == 3  # the good one keeps running
     assert statuses[-1]["config"]["errors"] == bad["errors"] and statuses[-1]["config"]["source"] == "good.toml"
 
 
@@ -315,7 +316,7 @@ def test_acceptance_replayed_holds_get_hold_cues(tmp_path: Path, name: str, seed
     rec = scenarios.heldout_like(name, 10.0, seed, invert=bool(seed % 2))
     csv = tmp_path / "belt.csv"  # headerless: unix time, belt force
     csv.write_text("".join(f"{1.7e9 + i / 10:.1f},{v:.6f}\n" for i, v in enumerate(rec.values)))
-    (tmp_path / "c.toml").write_text("[cues]\ncooldown_seconds = 5\nmax_per_hour = 60\n")
+    (tmp_path / "c.toml").write_text(EAGER + "cooldown_seconds = 5\nmax_per_hour = 60\n")
     events = tmp_path / "e.jsonl"
     code = main(["run", "--sim", "--config", str(tmp_path / "c.toml"), "--replay", str(csv), "--rate", "10", "--column", "2",
                  "--clock", "virtual", "--start", "2026-11-24T10:00:00", "--events-out", str(events)])
@@ -328,3 +329,50 @@ def test_acceptance_replayed_holds_get_hold_cues(tmp_path: Path, name: str, seed
         assert [c for c in cues if hold.start + 5 <= c <= hold.start + hold_seconds + 2], (hold, cues)
     for c in cues:
         assert any(h.start <= c <= h.end for h in rec.holds), (c, rec.holds)
+
+
+# --- the nudge policy on the simulated workday (issue 13) -------------------------------------
+
+
+@pytest.mark.slow
+def test_workday_at_default_settings_keeps_to_the_budget_and_nudges_every_long_hold(tmp_path: Path, capsys):
+    """At most max_per_day nudges; every hold of 30 s or more nudged unless the day's budget was spent; per hour printed.
+
+    Seed 4 is a day whose long holds spend the budget in the afternoon.
+    """
+    events = tmp_path / "e.jsonl"
+    code = main(["simulate", "--scenario", "workday", "--hours", "8", "--start", "2026-11-24T09:00:00", "--seed", "4",
+                 "--events-out", str(events)])
+    assert code == 0
+    out = capsys.readouterr().out
+    lines = [json.loads(line) for line in events.read_text().splitlines()]
+    given = [e for e in lines if e["event"] == "cue_start"]
+    assert 8 <= len(given) <= 16
+    spent = None
+    cued = False
+    for e in lines:
+        if e["event"] == "cue_start" and e["reason"] == "hold":
+            cued = True
+        elif e["event"] == "hold_start":
+            cued = False
+        elif e["event"] == "hold_end" and e["duration"] >= 30 and not cued:
+            skipped = next(s for s in lines if s["event"] == "cue_skipped" and s["t"] == e["t"] and s["reason"] == "hold")
+            assert skipped["why"] == "daily_limit", e
+            spent = spent or e["t"]
+    assert spent is None or spent > given[-1]["t"]
+    assert "daily budget  16 nudges a day" in out and "per hour      given  held back" in out
+    assert "09:00" in out and "16:00" in out and "short" in out
+
+
+def test_do_not_disturb_from_the_button_or_a_command_holds_back_nudges_and_teaches_nothing():
+    script = [(20.0, "button", {"press": "triple"}), (100.0, "resume", {}), (110.0, "do_not_disturb", {"minutes": 1}),
+              (115.0, "do_not_disturb", {"minutes": 0})]
+    events, _, daemon, statuses = run(config(EAGER), 230, holds=[(40, 60), (180, 200)], script=script)
+    assert [(e["press"], e["action"]) for e in events if e["event"] == "button"] == [("triple", "do_not_disturb")]
+    dnd = [e for e in events if e["event"] == "do_not_disturb"]
+    assert [e["minutes"] for e in dnd] == [60.0, 1.0]  # cues.dnd_minutes, then the minutes asked for; 0 is refused
+    skipped = [(e["reason"], e["why"]) for e in events if e["event"] == "cue_skipped"]
+    assert skipped == [("hold", "do_not_disturb")]  # the first hold; the second comes after the minute
+    assert [e["t"] for e in events if e["event"] == "cue_start"] and "cue_learnt" not in names(events)
+    assert statuses[25]["nudges"]["do_not_disturb_until"] == "2026-11-24T11:00:20+00:00"
+    assert statuses[25]["nudges"]["blocked"] == "do_not_disturb" and statuses[-1]["nudges"]["do_not_disturb_until"] is None

@@ -132,7 +132,8 @@ def test_the_daemon_status_has_every_documented_key(default_config, vclock):
     s = daemon.status()
     assert set(s) == {"t", "wall", "state", "rate_bpm", "depth", "rel_depth", "cue", "session", "nudges",
                       "ambient", "config", "recent_events"}
-    assert set(s["nudges"]) == {"allowed", "blocked", "snoozed_until", "paused_until", "today"}
+    assert set(s["nudges"]) == {"allowed", "blocked", "snoozed_until", "paused_until", "do_not_disturb_until", "today",
+                                "max_per_day", "learnt"}
     assert set(s["config"]) == {"source", "loaded", "errors"}
     json.dumps(s)  # JSON-ready
     formats = (ROOT / "docs" / "formats.md").read_text()

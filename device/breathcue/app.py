@@ -35,6 +35,7 @@ from .notify import Notifier
 log = logging.getLogger(__name__)
 
 RECENT_EVENTS = 10  # non-breath events kept for the status
+MAX_DND_MINUTES = 720  # a do-not-disturb from the web or MQTT lasts at most this long
 NOTIFY_STATUS_SECONDS = 5.0  # how often systemd's STATUS= line is refreshed
 RESTART_RING_KEYS = ("pixels", "backend", "pin", "pixel_order", "fps")  # the ring is opened and timed once
 REFRESH_SECONDS = 1.0
@@ -178,7 +179,6 @@ class Daemon:
         self.config_errors: list[str] = []
         wall = self.clock.wall()
         self.config_loaded = wall.isoformat(timespec="seconds")
-        self.cues_today, self._today = 0, wall.date()
         self._block: str | None = None
         self._dim = 1.0
         self.frames_shown = 0  # frame ticks: what the sinks get
@@ -252,7 +252,8 @@ class Daemon:
 
         Commands (docs/cues.md): ``snooze`` (minutes=None), ``cancel``,
         ``start_session`` (pattern=None, minutes=None), ``pause``,
-        ``resume``, ``button`` (press="short"|"long"|"double") and ``reload``.
+        ``do_not_disturb`` (minutes=None), ``resume``,
+        ``button`` (press="short"|"long"|"double"|"triple") and ``reload``.
         """
         self._commands.put(Command(name, args))
 
@@ -296,11 +297,23 @@ class Daemon:
         self.paused_until = schedule.next_working_start(self.clock.wall(), self.config.schedule)
         if self.session is not None:
             self.end_session("cancelled", t)
-        self.cue_state, events = cues.cancel(self.cue_state, t)
+        self.cue_state, events = cues.cancel(self.cue_state, t, learn=False)
         self._emit_all(events)
         until = None if self.paused_until is None else self.paused_until.isoformat(timespec="minutes")
         self._emit(Event("pause", t, {"until": until}))
         self._update_schedule()
+        self._acknowledge("pause", t)
+
+    def _do_do_not_disturb(self, t: float, minutes: float | None = None) -> None:
+        """No nudges and no scheduled sessions for a while (a call, a meeting); the policy learns nothing from it."""
+        minutes = self.config.cues.dnd_minutes if minutes is None else float(minutes)
+        if not 0 < minutes <= MAX_DND_MINUTES:
+            log.warning("do_not_disturb for %r minutes ignored: expected more than 0 and at most %d", minutes, MAX_DND_MINUTES)
+            return
+        if self.session is not None:
+            self.end_session("cancelled", t)
+        self.cue_state, events = cues.do_not_disturb(self.cue_state, t, minutes)
+        self._emit_all(events)
         self._acknowledge("pause", t)
 
     def _do_resume(self, t: float) -> None:
@@ -311,12 +324,12 @@ class Daemon:
         self._acknowledge("resume", t)
 
     def _do_button(self, t: float, press: str) -> None:
-        """Short: cancel what is showing, else snooze.  Long: a session now.  Double: pause."""
+        """Short: cancel what is showing, else snooze.  Long: a session now.  Double: pause.  Triple: do not disturb."""
         if press == "short":
             busy = self.session is not None or self.cue_state.cue is not None or self.cue_state.recovery is not None
             action = "cancel" if busy else "snooze"
         else:
-            action = {"long": "start_session", "double": "pause"}.get(press)
+            action = {"long": "start_session", "double": "pause", "triple": "do_not_disturb"}.get(press)
             if action is None:
                 log.warning("unknown button press %r ignored", press)
                 return
@@ -423,13 +436,11 @@ class Daemon:
         wall, sched = self.clock.wall(), self.config.schedule
         if self.paused_until is not None and wall >= self.paused_until:
             self.paused_until = None
-        if wall.date() != self._today:
-            self.cues_today, self._today = 0, wall.date()
         self._block = schedule.nudge_block(wall, sched, self.paused_until)
         self._dim = schedule.dim_factor(wall, sched)
         t = self.clock.now()
-        snoozed = self.cue_state.snoozed_until is not None and t < self.cue_state.snoozed_until
-        if self.session is None and self.paused_until is None and not snoozed and self.config.session:
+        quiet = any(until is not None and t < until for until in (self.cue_state.snoozed_until, self.cue_state.dnd_until))
+        if self.session is None and self.paused_until is None and not quiet and self.config.session:
             due = schedule.due_session(self.planner, wall, self.config.session, sched)
             if due is not None:
                 self.planner = schedule.mark_done(self.planner, due, wall)
@@ -441,6 +452,7 @@ class Daemon:
             "session" if self.session is not None else self._block,
             self.detector.status.rate_bpm,
             baseline.rate_bpm if baseline is not None else None,
+            self.clock.wall().toordinal(),
         )
 
     def _sample(self, t: float) -> bool:
@@ -477,8 +489,6 @@ class Daemon:
             log.info("%s at %.1f s %s", name, event.t, {k: v for k, v in record.items() if k not in ("event", "t")})
             self._status_changed = True
             self.recent.append({**record, "wall": wall.isoformat(timespec="seconds")})
-            if name == "cue_start":
-                self.cues_today += 1
         for sink in self.sinks:
             sink.event(event, wall)
 
@@ -545,7 +555,10 @@ class Daemon:
         def wall_at(when: float | None) -> str | None:
             return None if when is None else (wall + timedelta(seconds=when - t)).isoformat(timespec="seconds")
 
-        blocked = cues.why_not(state, t, self._inputs(), self.config.cues)
+        inputs = self._inputs()
+        blocked = cues.why_not(state, t, inputs, self.config.cues)
+        total, _ = cues.budget(self.config.cues)
+        today = state.today if state.day == inputs.day else 0
         return {
             "t": round(t, 3),
             "wall": wall.isoformat(timespec="seconds"),
@@ -577,7 +590,10 @@ class Daemon:
                 "blocked": blocked,
                 "snoozed_until": wall_at(state.snoozed_until if (state.snoozed_until or 0.0) > t else None),
                 "paused_until": None if self.paused_until is None else self.paused_until.isoformat(timespec="minutes"),
-                "today": self.cues_today,
+                "do_not_disturb_until": wall_at(state.dnd_until if (state.dnd_until or 0.0) > t else None),
+                "today": today,
+                "max_per_day": total,
+                "learnt": cues.learnt(state, self.config.cues) if state.day == inputs.day else {},
             },
             "ambient": self.config.ambient.mode,
             "config": {"source": self.source, "loaded": self.config_loaded, "errors": list(self.config_errors)},
@@ -594,6 +610,8 @@ class Daemon:
             extra = f"  cue: {self.cue_state.cue.reason} (level {self.cue_state.cue.level})"
         elif self.paused_until is not None:
             extra = f"  paused until {self.paused_until:%a %H:%M}"
+        elif self.cue_state.dnd_until is not None:
+            extra = "  do not disturb"
         elif self.cue_state.snoozed_until is not None:
             extra = "  snoozed"
         elif self._block is not None:  # say why a hold goes uncued (a demo run in the evening, say)

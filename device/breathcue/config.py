@@ -266,8 +266,12 @@ class DetectorConfig:
 
 @dataclass(frozen=True)
 class CuesConfig:
-    cooldown_seconds: float = opt(120.0, min=0.0, max=86400.0)
-    max_per_hour: int = opt(6, min=0, max=120)
+    cooldown_seconds: float = opt(900.0, min=0.0, max=86400.0)
+    max_per_hour: int = opt(2, min=0, max=120)
+    max_per_day: int = opt(16, min=0, max=1000)
+    hold_nudge_seconds: float = opt(30.0, min=0.0, max=600.0)
+    shallow_nudge_seconds: float = opt(120.0, min=0.0, max=3600.0)
+    dnd_minutes: float = opt(60.0, min=1.0, max=720.0)
     escalate_seconds: float = opt(15.0, min=1.0, max=600.0)
     recovery_breaths: int = opt(3, min=0, max=20)
     shallow_cue_seconds: float = opt(60.0, min=5.0, max=600.0)

@@ -63,18 +63,22 @@ class Tally(Sink):
     events: Counter = field(default_factory=Counter)
     nudges: Counter = field(default_factory=Counter)
     skipped: Counter = field(default_factory=Counter)
+    hours: dict[datetime, "HourTally"] = field(default_factory=dict)  # local hour -> nudges given and held back
     states: Counter = field(default_factory=Counter)  # seconds in each detector state
     longest_hold: float = 0.0
     adherence: list[float] = field(default_factory=list)
     breath_holds: int = 0  # outside paced sessions, as reports count them
     pacing: bool = False
+    budget: int = 0  # cues.max_per_day, as the status says
 
     def event(self, event: Event, wall: datetime) -> None:
         self.events[event.name] += 1
         if event.name == "cue_start":
             self.nudges[event.get("reason")] += 1
+            self._hour(wall).given += 1
         elif event.name == "cue_skipped":
             self.skipped[event.get("why")] += 1
+            self._hour(wall).held_back[event.get("why")] += 1
         elif event.name == "hold_start" and not self.pacing:
             self.breath_holds += 1
         elif event.name == "hold_end" and not self.pacing:
@@ -88,6 +92,21 @@ class Tally(Sink):
 
     def status(self, status: dict[str, Any]) -> None:
         self.states[status["state"]] += 1  # statuses come once a second of clock time
+        self.budget = status["nudges"]["max_per_day"]
+
+    def _hour(self, wall: datetime) -> "HourTally":
+        return self.hours.setdefault(wall.replace(minute=0, second=0, microsecond=0), HourTally())
+
+
+@dataclass
+class HourTally:
+    given: int = 0
+    held_back: Counter = field(default_factory=Counter)  # why -> how many
+
+
+def why_text(counts: Counter) -> str:
+    """'short 4, cooldown 1': held-back nudges by why, most first."""
+    return ", ".join(f"{why.replace('_', ' ')} {n}" for why, n in counts.most_common())
 
 
 @dataclass(frozen=True)
@@ -105,18 +124,23 @@ class Summary:
         in_sessions = t.events["hold_start"] - t.breath_holds
         lines.append(f"  breath holds  {t.breath_holds}{longest}" + (f"; {in_sessions} more in paced sessions" if in_sessions else ""))
         by_reason = ", ".join(f"{r} {n}" for r, n in sorted(t.nudges.items()))
-        skipped = ", ".join(f"{w.replace('_', ' ')} {n}" for w, n in t.skipped.most_common())
         lines.append(
             f"  nudges        {sum(t.nudges.values())}"
             + (f" ({by_reason})" if by_reason else "")
-            + (f"; not shown: {sum(t.skipped.values())} ({skipped})" if skipped else "")
+            + (f"; held back {sum(t.skipped.values())} ({why_text(t.skipped)})" if t.skipped else "")
         )
+        lines.append(f"  daily budget  {t.budget} nudges a day (cues.max_per_day)")
         pace = f" (in pace {100 * sum(t.adherence) / len(t.adherence):.0f} % on average)" if t.adherence else ""
         lines.append(f"  sessions      {t.events['session_start']}{pace}")
         lines.append(f"  snoozes       {t.events['snooze']}")
         total = sum(t.states.values()) or 1
         states = ", ".join(f"{s} {_duration(n)} ({100 * n / total:.0f} %)" for s, n in t.states.most_common())
         lines.append(f"  time          {states}")
+        if t.hours:
+            lines.append("  per hour      given  held back")
+            for hour, h in sorted(t.hours.items()):
+                held = sum(h.held_back.values())
+                lines.append(f"    {hour:%H:%M}       {h.given:5d}  {held:9d}" + (f"  ({why_text(h.held_back)})" if held else ""))
         return "\n".join(lines)
 
 

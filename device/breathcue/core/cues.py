@@ -1,13 +1,24 @@
 """The nudge policy: a pure reducer ``step(state, events, now, inputs, config) -> (state, cue events)``.
 
-A detector event (hold, shallow or rapid breathing) opens a *condition*;
-the policy turns a condition into a light cue only when nothing forbids
-it: the schedule, a pause or a session (``Inputs.blocked``), a snooze, the
-cooldown from the start of the last nudge, or the hourly limit.  A
-condition is cued at most once, and a blocked one is reported once as
-``cue_skipped``; if it is still there when the block lifts (the cooldown
-runs out during a long shallow spell) it is cued then.  ``state.cue`` is
-the cue to draw now, ``state.recovery`` the calm breaths after a hold.
+A detector event (hold, shallow or rapid breathing) opens a *condition*.
+The policy is built to be left switched on (docs/cues.md says why), so it
+spends a small daily budget on what matters most:
+
+- a hold is nudged once it has lasted ``hold_nudge_seconds`` (most holds
+  end on their own before that); such a hold is nudged whenever the
+  schedule, a do-not-disturb, a snooze and the daily budget allow, past
+  the cooldown and the hourly limit;
+- a shallow spell once it has lasted ``shallow_nudge_seconds``, and rapid
+  breathing at once, but only within the cooldown, the hourly limit and
+  the part of the daily budget not kept for long holds;
+- a snooze or a cancel while a nudge shows, or within ``DISMISS_SECONDS``
+  after one that did not end in recovery, doubles that kind's cooldown for
+  the rest of the local day.
+
+A condition is nudged at most once.  One that ends without a nudge is
+reported once, at its end, as ``cue_skipped`` with why it was held back
+(``short`` when it never lasted long enough).  ``state.cue`` is the cue to
+draw now, ``state.recovery`` the calm breaths after a hold.
 
 - hold: a soft glow pulsing at the user's usual rate, brighter after
   ``escalate_seconds``; when breathing resumes it fades out over 2 s and
@@ -44,10 +55,23 @@ PRIORITY = ("hold", "rapid", "shallow")
 STARTS = {"hold_start": "hold", "rapid_start": "rapid", "shallow_start": "shallow"}
 ENDS = {"hold_end": "hold", "rapid_end": "rapid", "shallow_end": "shallow"}
 
-# Why a cue may not start, besides the schedule's reasons (schedule.py) and "session".
+# Why a nudge may not start, besides the schedule's reasons (schedule.py) and "session".
+DO_NOT_DISTURB = "do_not_disturb"
 SNOOZED = "snoozed"
+DAILY_LIMIT = "daily_limit"
+KEPT_FOR_HOLDS = "kept_for_holds"  # the last part of the daily budget waits for long holds
 COOLDOWN = "cooldown"
+LEARNT_COOLDOWN = "learnt_cooldown"
 HOURLY_LIMIT = "hourly_limit"
+SHORT = "short"  # the spell ended before it was worth a nudge
+BUSY = "another_nudge"  # it was due while a nudge that matters as much was showing
+SIGNAL_LOST = "signal_lost"
+HARD_BLOCKS = (DO_NOT_DISTURB, SNOOZED)  # besides Inputs.blocked: reported even before a spell is due
+
+HOLD_RESERVE = 0.25  # this share of cues.max_per_day is kept for long holds
+DISMISS_SECONDS = 120.0  # a snooze or cancel this soon after a nudge says it was unwelcome
+MAX_LEARNT_SECONDS = 4 * HOUR  # a learnt cooldown never grows beyond this
+RECOVERED = ("recovered", "slowed")  # cue_end outcomes after which a snooze or cancel teaches nothing
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +123,10 @@ class Condition:
     """Something the detector says is going on now, and what the policy did about it."""
 
     reason: str
-    since: float
+    since: float  # when the detector reported it
+    began: float  # when it began (a hold's last breath movement, a shallow spell's first shallow breath)
     cued: bool = False
-    skipped: str | None = None
+    skipped: str | None = None  # why it is held back, so far
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +136,17 @@ class Inputs:
     blocked: str | None = None  # why no nudge may start now (schedule, pause, session), or None
     rate_bpm: float | None = None  # the user's breathing rate as the detector measures it now
     baseline_bpm: float | None = None  # the user's usual rate (calibrated or learnt), when known
+    day: int | None = None  # the local date (an ordinal): the daily budget and learning start afresh on a new one
+
+
+@dataclass(frozen=True, slots=True)
+class LastNudge:
+    """The latest nudge, so a snooze or cancel soon after it can be taken as the user's answer to it."""
+
+    reason: str
+    started: float
+    ended: float | None = None
+    outcome: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,10 +156,22 @@ class CueState:
     conditions: tuple[Condition, ...] = ()
     starts: tuple[float, ...] = ()  # start times of the nudges in the last hour
     snoozed_until: float | None = None
+    dnd_until: float | None = None
+    day: int | None = None  # the local date the two counts below belong to
+    today: int = 0  # nudges given on that day
+    dismissed: tuple[str, ...] = ()  # the kind of each nudge snoozed or cancelled soon after it, that day
+    last: LastNudge | None = None
+    last_of: tuple[tuple[str, float], ...] = ()  # the start of the latest nudge of each kind
 
     @property
     def idle(self) -> bool:
-        return self.cue is None and self.recovery is None and not self.conditions and self.snoozed_until is None
+        return (
+            self.cue is None
+            and self.recovery is None
+            and not self.conditions
+            and self.snoozed_until is None
+            and self.dnd_until is None
+        )
 
 
 def step(
@@ -131,6 +179,8 @@ def step(
 ) -> tuple[CueState, list[Event]]:
     """Apply the detector's events, then whatever time alone changes (escalation, timeouts)."""
     out: list[Event] = []
+    if inputs.day is not None and inputs.day != state.day:
+        state = replace(state, day=inputs.day, today=0, dismissed=())
     for event in events:
         state = _on_event(state, event, inputs, config, out)
     if state.idle:
@@ -139,32 +189,95 @@ def step(
 
 
 def snooze(state: CueState, now: float, minutes: float) -> tuple[CueState, list[Event]]:
-    """No nudges for ``minutes``; a cue showing now ends."""
+    """No nudges for ``minutes``; a cue showing now ends, and if it came unwelcome its kind waits longer today."""
     out: list[Event] = []
+    state = _learn(state, now, out)
     state = _end(state, now, "snoozed", out)
     until = now + 60.0 * minutes
     out.append(Event("snooze", now, {"minutes": minutes, "until": until}))
     return replace(state, recovery=None, snoozed_until=until), out
 
 
-def cancel(state: CueState, now: float) -> tuple[CueState, list[Event]]:
-    """End the cue showing now (and its recovery breaths) without snoozing."""
+def cancel(state: CueState, now: float, learn: bool = True) -> tuple[CueState, list[Event]]:
+    """End the cue showing now (and its recovery breaths) without snoozing.
+
+    With ``learn`` (the button, the dashboard) a cancel soon after a nudge
+    lengthens that kind's cooldown; a pause or do-not-disturb passes False,
+    being about the moment, not the nudge.
+    """
     out: list[Event] = []
+    if learn:
+        state = _learn(state, now, out)
     state = _end(state, now, "cancelled", out)
     return replace(state, recovery=None), out
 
 
+def do_not_disturb(state: CueState, now: float, minutes: float) -> tuple[CueState, list[Event]]:
+    """No nudges for ``minutes`` (a call, a meeting): unlike a snooze, it teaches the policy nothing."""
+    out: list[Event] = []
+    state = _end(state, now, DO_NOT_DISTURB, out)
+    until = now + 60.0 * minutes
+    out.append(Event("do_not_disturb", now, {"minutes": minutes, "until": until}))
+    return replace(state, recovery=None, dnd_until=until), out
+
+
 def resume(state: CueState) -> CueState:
-    """Lift a snooze."""
-    return replace(state, snoozed_until=None)
+    """Lift a snooze and a do-not-disturb."""
+    return replace(state, snoozed_until=None, dnd_until=None)
 
 
-def why_not(state: CueState, now: float, inputs: Inputs, config: "CuesConfig") -> str | None:
-    """Why a new cue may not start at ``now``, or None when one may."""
+def cooldown(state: CueState, reason: str | None, config: "CuesConfig") -> float:
+    """Seconds from the latest nudge of ``reason`` to the next: doubled for each time one was unwelcome today.
+
+    Long holds have no cooldown of their own until one is dismissed; None is
+    any other kind, as the status shows it.
+    """
+    n = state.dismissed.count(reason) if reason is not None else 0
+    base = 0.0 if reason == "hold" else config.cooldown_seconds
+    if n == 0:
+        return base
+    return min(max(config.cooldown_seconds, 1.0) * 2.0**n, MAX_LEARNT_SECONDS)
+
+
+def learnt(state: CueState, config: "CuesConfig") -> dict[str, dict[str, float | int]]:
+    """The kinds whose cooldown the user's snoozes and cancels lengthened today, and to how long."""
+    return {
+        reason: {"dismissed": state.dismissed.count(reason), "cooldown_seconds": cooldown(state, reason, config)}
+        for reason in PRIORITY
+        if reason in state.dismissed
+    }
+
+
+def budget(config: "CuesConfig") -> tuple[int, int]:
+    """The daily budget: (all nudges, those left to kinds other than long holds)."""
+    reserve = round(config.max_per_day * HOLD_RESERVE)
+    return config.max_per_day, config.max_per_day - reserve
+
+
+def why_not(state: CueState, now: float, inputs: Inputs, config: "CuesConfig", reason: str | None = None) -> str | None:
+    """Why a nudge for ``reason`` may not start at ``now``, or None when one may.
+
+    A long hold is held back only by the schedule, a do-not-disturb, a
+    snooze, the daily budget and a cooldown it has learnt; ``reason`` None
+    asks for any other kind.
+    """
     if inputs.blocked:
         return inputs.blocked
+    if state.dnd_until is not None and now < state.dnd_until:
+        return DO_NOT_DISTURB
     if state.snoozed_until is not None and now < state.snoozed_until:
         return SNOOZED
+    today = state.today if inputs.day is None or inputs.day == state.day else 0
+    total, others = budget(config)
+    if today >= total:
+        return DAILY_LIMIT
+    if reason != "hold" and today >= others:
+        return KEPT_FOR_HOLDS
+    own = dict(state.last_of).get(reason) if reason is not None else None
+    if own is not None and reason in state.dismissed and now - own < cooldown(state, reason, config):
+        return LEARNT_COOLDOWN
+    if reason == "hold":
+        return None
     recent = [s for s in state.starts if now - s < HOUR]
     if recent and now - recent[-1] < config.cooldown_seconds:
         return COOLDOWN
@@ -180,13 +293,20 @@ def _on_event(state: CueState, event: Event, inputs: Inputs, config: "CuesConfig
     name = event.name
     if name == "signal_lost":
         state = _end(state, event.t, "signal_lost", out)
+        for c in state.conditions:
+            _held_back(c, event.t, out, SIGNAL_LOST)
         return replace(state, recovery=None, conditions=())
     if name in STARTS:
         reason = STARTS[name]
+        began = event.get("start")
+        began = event.t if not isinstance(began, (int, float)) else min(float(began), event.t)
         kept = tuple(c for c in state.conditions if c.reason != reason)
-        return replace(state, conditions=kept + (Condition(reason, event.t),))
+        return replace(state, conditions=kept + (Condition(reason, event.t, began),))
     if name in ENDS:
         reason = ENDS[name]
+        for c in state.conditions:
+            if c.reason == reason:
+                _held_back(c, event.t, out)
         state = replace(state, conditions=tuple(c for c in state.conditions if c.reason != reason))
         cue = state.cue
         if cue is None or cue.reason != reason or reason == "rapid":
@@ -201,9 +321,17 @@ def _on_event(state: CueState, event: Event, inputs: Inputs, config: "CuesConfig
     return state
 
 
+def _held_back(c: Condition, t: float, out: list[Event], why: str | None = None) -> None:
+    """A condition that ends without a nudge is reported once, with why."""
+    if not c.cued:
+        out.append(Event("cue_skipped", t, {"reason": c.reason, "why": c.skipped or why or SHORT}))
+
+
 def _on_time(state: CueState, now: float, inputs: Inputs, config: "CuesConfig", out: list[Event]) -> CueState:
     if state.snoozed_until is not None and now >= state.snoozed_until:
         state = replace(state, snoozed_until=None)
+    if state.dnd_until is not None and now >= state.dnd_until:
+        state = replace(state, dnd_until=None)
     if state.recovery is not None and (now >= state.recovery.ends or inputs.blocked):
         state = replace(state, recovery=None)
     cue = state.cue
@@ -218,23 +346,45 @@ def _on_time(state: CueState, now: float, inputs: Inputs, config: "CuesConfig", 
             state = _end(state, now, "timeout", out)
         elif cue.reason == "rapid" and age >= config.rapid_cue_seconds:
             state = _end(state, now, "timeout", out)
-    if state.cue is None and any(not c.cued for c in state.conditions):
+    if any(not c.cued for c in state.conditions):
         state = _maybe_start(state, now, inputs, config, out)
     return state
 
 
+def _due(c: Condition, now: float, config: "CuesConfig") -> bool:
+    """Whether a condition has gone on long enough to be worth a nudge."""
+    if c.reason == "hold":
+        return now - c.began >= config.hold_nudge_seconds
+    if c.reason == "shallow":
+        return now - c.began >= config.shallow_nudge_seconds
+    return True
+
+
 def _maybe_start(state: CueState, now: float, inputs: Inputs, config: "CuesConfig", out: list[Event]) -> CueState:
-    waiting = {c.reason: c for c in state.conditions if not c.cued}
-    reason = next(r for r in PRIORITY if r in waiting)
-    why = why_not(state, now, inputs, config)
-    if why is not None:
-        updated = []
-        for c in state.conditions:
-            if not c.cued and c.skipped is None:
-                out.append(Event("cue_skipped", now, {"reason": c.reason, "why": why}))
+    """Nudge the most important condition that is due and allowed; note why the others wait."""
+    chosen: str | None = None
+    updated = []
+    for c in state.conditions:
+        if not c.cued:
+            why = why_not(state, now, inputs, config, c.reason)
+            due = _due(c, now, config)
+            if why is not None and (due or why == inputs.blocked or why in HARD_BLOCKS):
                 c = replace(c, skipped=why)
-            updated.append(c)
-        return replace(state, conditions=tuple(updated))
+            elif why is None and due:
+                c = replace(c, skipped=None)
+                if chosen is None or PRIORITY.index(c.reason) < PRIORITY.index(chosen):
+                    chosen = c.reason
+        updated.append(c)
+    state = replace(state, conditions=tuple(updated))
+    showing = state.cue
+    if chosen is None:
+        return state
+    if showing is not None and PRIORITY.index(showing.reason) <= PRIORITY.index(chosen):
+        waiting = tuple(replace(c, skipped=BUSY) if c.reason == chosen else c for c in state.conditions)
+        return replace(state, conditions=waiting)
+    if showing is not None:  # a long hold matters more than the deepen or slow-down cue on show
+        state = _end(state, now, "replaced", out)
+    reason = chosen
     if reason == "rapid":  # from where the user is now
         bpm = min(max(inputs.rate_bpm or config.target_bpm, config.target_bpm), RAPID_MAX_BPM)
     else:  # an invitation at the user's usual pace
@@ -243,7 +393,25 @@ def _maybe_start(state: CueState, now: float, inputs: Inputs, config: "CuesConfi
     out.append(Event("cue_start", now, {"reason": reason, "level": 1, "bpm": round(bpm, 2)}))
     conditions = tuple(replace(c, cued=True) if c.reason == reason else c for c in state.conditions)
     starts = tuple(s for s in state.starts if now - s < HOUR) + (now,)
-    return replace(state, cue=cue, recovery=None, conditions=conditions, starts=starts)
+    last_of = tuple((r, t) for r, t in state.last_of if r != reason) + ((reason, now),)
+    return replace(
+        state, cue=cue, recovery=None, conditions=conditions, starts=starts, today=state.today + 1,
+        last=LastNudge(reason, now), last_of=last_of,
+    )
+
+
+def _learn(state: CueState, now: float, out: list[Event]) -> CueState:
+    """A snooze or cancel while a nudge shows, or soon after one that did not help: that kind waits longer today."""
+    last = state.last
+    if last is None:
+        return state
+    showing = state.cue is not None and state.cue.started == last.started
+    soon = last.ended is not None and now - last.ended <= DISMISS_SECONDS and last.outcome not in RECOVERED
+    if not (showing or soon):
+        return state
+    dismissed = state.dismissed + (last.reason,)
+    out.append(Event("cue_learnt", now, {"reason": last.reason, "dismissed": dismissed.count(last.reason)}))
+    return replace(state, dismissed=dismissed, last=None)
 
 
 def _follow(state: CueState, breath: Event, config: "CuesConfig", out: list[Event]) -> CueState:
@@ -275,4 +443,7 @@ def _end(state: CueState, t: float, outcome: str, out: list[Event]) -> CueState:
         user = None if cue.user_bpm is None else round(cue.user_bpm, 2)
         fields.update(start_bpm=round(cue.start_bpm, 2), end_bpm=round(cue.pacer.bpm, 2), user_bpm=user)
     out.append(Event("cue_end", t, fields))
-    return replace(state, cue=None)
+    last = state.last
+    if last is not None and last.started == cue.started:
+        last = replace(last, ended=t, outcome=outcome)
+    return replace(state, cue=None, last=last)

@@ -1,4 +1,4 @@
-"""The push button: short, long and double presses from a gpiozero Button.
+"""The push button: short, long, double and triple presses from a gpiozero Button.
 
 ``PressClassifier`` is the logic, fed press and release times, so it is
 tested exactly; ``PushButton`` wires it to a gpiozero Button whose pin
@@ -19,17 +19,18 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SHORT, LONG, DOUBLE = "short", "long", "double"
+SHORT, LONG, DOUBLE, TRIPLE = "short", "long", "double", "triple"
 BOUNCE_SECONDS = 0.02  # contacts settle within this; shorter blips are not presses
 
 
 class PressClassifier:
-    """Press and release times in, ``short``/``long``/``double`` out.
+    """Press and release times in, ``short``/``long``/``double``/``triple`` out.
 
     A long press is reported while the button is still down, once it has
-    lasted ``long_seconds``, so the ring can answer at once.  A short press
-    waits ``double_seconds`` after its release for a second press; only
-    when none comes is it a short press.
+    lasted ``long_seconds``, so the ring can answer at once.  Quick presses
+    are counted: each waits ``double_seconds`` after its release for
+    another; when none comes, one is a short press and two a double; a
+    third is a triple at once.
     """
 
     def __init__(self, long_seconds: float, double_seconds: float) -> None:
@@ -37,20 +38,19 @@ class PressClassifier:
         self.double_seconds = double_seconds
         self._down: float | None = None
         self._held = False
-        self._second = False
-        self._pending: float | None = None  # release time of a short press that may become a double
+        self._count = 0  # quick presses released so far in this run
+        self._pending: float | None = None  # release time of the latest of them, while another may follow
 
     def press(self, t: float) -> list[str]:
         out = self.expire(t)
         self._down, self._held = t, False
-        self._second = self._pending is not None
         return out
 
     def held(self, t: float) -> list[str]:
         """The button is still down; a long press once it has been for ``long_seconds``."""
         if self._down is None or self._held or t - self._down < self.long_seconds:
             return []
-        self._held, self._pending, self._second = True, None, False
+        self._held, self._pending, self._count = True, None, 0
         return [LONG]
 
     def release(self, t: float) -> list[str]:
@@ -59,17 +59,18 @@ class PressClassifier:
         self._down, self._held = None, False
         if down is None or held:
             return out
-        if self._second:
-            self._pending, self._second = None, False
-            return out + [DOUBLE]
+        self._count += 1
+        if self._count == 3:
+            self._pending, self._count = None, 0
+            return out + [TRIPLE]
         self._pending = t
         return out
 
     def expire(self, t: float) -> list[str]:
-        """A waiting short press whose double-press window has closed."""
+        """Quick presses whose window for one more has closed."""
         if self._pending is not None and self._down is None and t - self._pending >= self.double_seconds:
-            self._pending = None
-            return [SHORT]
+            count, self._pending, self._count = self._count, None, 0
+            return [SHORT if count == 1 else DOUBLE]
         return []
 
     @property

@@ -58,6 +58,7 @@ COMMANDS: dict[str, frozenset[str]] = {
     "cancel": frozenset(),
     "start_session": frozenset({"pattern", "minutes"}),
     "pause": frozenset(),
+    "do_not_disturb": frozenset({"minutes"}),
     "resume": frozenset(),
 }
 """What the page may ask the daemon to do, and the fields each takes."""

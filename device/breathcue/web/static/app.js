@@ -68,11 +68,16 @@
     let nudges = n.allowed === false ? `Nudges held back: ${String(n.blocked || "").replaceAll("_", " ")}` : "Nudges on";
     if (n.snoozed_until) nudges += ` · snoozed until ${clockTime(n.snoozed_until)}`;
     if (n.paused_until) nudges += ` · paused until ${n.paused_until.replace("T", " ")}`;
+    if (n.do_not_disturb_until) nudges += ` · do not disturb until ${clockTime(n.do_not_disturb_until)}`;
+    for (const [kind, l] of Object.entries(n.learnt || {})) nudges += ` · ${kind} nudges wait ${Math.round(l.cooldown_seconds / 60)} min after one (you dismissed ${l.dismissed})`;
     if (n.today != null) nudges += ` · ${n.today} today`;
     $("nudges").textContent = nudges;
     const pause = $("pause");
     pause.textContent = n.paused_until ? "Resume" : "Pause until next working day";
     pause.dataset.command = n.paused_until ? "resume" : "pause";
+    const dnd = $("dnd");
+    dnd.textContent = n.do_not_disturb_until ? "End do not disturb" : "Do not disturb";
+    dnd.dataset.command = n.do_not_disturb_until ? "resume" : "do_not_disturb";
     const errors = (s.config && s.config.errors) || [];
     $("config-errors").hidden = errors.length === 0;
     $("config-errors").textContent = errors.length ? `The config has errors (the last good one runs):\n${errors.join("\n")}` : "";
@@ -299,6 +304,8 @@
     $("snooze").addEventListener("click", () => command("snooze"));
     $("cancel").addEventListener("click", () => command("cancel"));
     $("pause").addEventListener("click", (e) => command(e.target.dataset.command || "pause"));
+    $("dnd").addEventListener("click", (e) => command(e.target.dataset.command || "do_not_disturb",
+      e.target.dataset.command === "resume" ? {} : { minutes: Number($("dnd-minutes").value) }));
   }
 
   // --- live updates ---------------------------------------------------------------------------------
