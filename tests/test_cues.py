@@ -222,6 +222,13 @@ def test_do_not_disturb_blocks_everything_for_its_time_and_teaches_nothing():
     assert cues.resume(state).dnd_until is None
 
 
+def test_a_cue_may_start_the_moment_the_cooldown_runs_out():
+    r = Run(replace(CFG, cooldown_seconds=120))
+    r.until(10, [ev("shallow_start", 10)]).until(15, [ev("shallow_end", 15)])
+    r.until(130, [ev("shallow_start", 130)])  # exactly 120 s after the first start
+    assert [(e.name, e.t) for e in r.out if e.name in ("cue_start", "cue_skipped")] == [("cue_start", 10), ("cue_start", 130)]
+
+
 def test_signal_lost_ends_the_cue_and_forgets_conditions():
     r = Run().until(10, [ev("hold_start", 10), ev("shallow_start", 10)])
     r.until(12, [ev("signal_lost", 12, reason="flat")])
@@ -269,6 +276,15 @@ def test_cancel_ends_cue_and_recovery_without_snoozing():
     assert r.state.cue is None and r.state.recovery is None and r.state.snoozed_until is None
     r.until(20, [ev("hold_end", 20)])
     assert r.state.recovery is None
+
+
+def test_a_block_ends_the_recovery_breaths_at_once():
+    r = Run().until(10, [ev("hold_start", 10)]).until(20, [ev("hold_end", 20)])
+    assert r.state.recovery is not None and r.state.recovery.ends == 22.0 + 3 * 5.0
+    r.until(23, inputs=Inputs(blocked="quiet_hours"))
+    assert r.state.recovery is None  # quiet hours (or a session) begin: the calm breaths stop there
+    r.until(30, inputs=OPEN)
+    assert r.state.recovery is None and r.state.idle
 
 
 def test_a_block_ends_a_running_cue():
@@ -328,6 +344,18 @@ def test_rapid_pacer_waits_for_a_user_who_does_not_follow():
     bpm = [h for h in r.out if h.name == "cue_end"][0]
     assert bpm.get("outcome") == "timeout" and abs(bpm.t - 190) < 0.11
     assert bpm.get("end_bpm") >= 24.0 * (1 - cues.FOLLOW_LEAD) - 1e-9  # it stayed within reach
+
+
+def test_rapid_cue_ends_slowed_only_once_the_pacer_has_reached_the_target():
+    # A user who drops to 6.5 breaths a minute at once: near the target from the first breath,
+    # while the pacer, 12/min at the start, may come down only 10 % a breath.
+    r = Run(inputs=Inputs(rate_bpm=12.0)).until(10, [ev("rapid_start", 10)])
+    history = breathe(r, 200, lambda pacer: 6.5)
+    end = next(e for e in r.out if e.name == "cue_end")
+    assert (end.get("outcome"), end.get("start_bpm"), end.get("end_bpm")) == ("slowed", 12.0, 6.0)
+    paced = [after for *_, after in history if after is not None]
+    assert all(b >= a * (1 - cues.MAX_STEP) - 1e-9 for a, b in zip([12.0] + paced, paced))
+    assert len(paced) >= 7  # 12 -> 6 takes seven steps of at most 10 %
 
 
 def test_rapid_cue_outlives_rapid_end():

@@ -155,6 +155,62 @@ def test_dst_spring_forward_runs_a_missing_time_the_gap_later():
     assert (wall.hour, wall.minute) == (3, 30) and wall.utcoffset() == timedelta(hours=2)
 
 
+def test_dst_spring_forward_runs_every_session_once():
+    # 2026-03-29: 02:00 and 02:30 do not exist; they fall on 03:00 and 03:30, themselves planned times.
+    # Each must run once: the 2-minute sessions stay 30 real minutes apart through the gap.
+    c = cfg('[schedule]\nworkdays = ["sun"]\nworking_hours = "00:00-06:00"\n[[session]]\nevery = "30m"\nminutes = 2\n')
+    fired = run_day(c, VirtualClock(at(2026, 3, 29, 0, 0)), 6 * 3600, step=30)
+    utc = [w.astimezone(UTC).strftime("%H:%M") for *_, w in fired]
+    assert utc == ["23:30", "00:00", "00:30", "01:00", "01:30", "02:00", "02:30", "03:00", "03:30"]  # CET until 01:00 UTC
+    walls = [w.strftime("%H:%M") for *_, w in fired]
+    assert walls == ["00:30", "01:00", "01:30", "03:00", "03:30", "04:00", "04:30", "05:00", "05:30"]
+
+
+def test_dst_spring_forward_every_session_through_the_daemons_eyes():
+    # As the daemon runs it: a due session is started when none is running, and runs its minutes.
+    c = cfg('[schedule]\nworkdays = ["sun"]\nworking_hours = "00:00-06:00"\n[[session]]\nevery = "1h"\nminutes = 2\n')
+    clock, planner, starts, busy_until = VirtualClock(at(2026, 3, 29, 0, 30)), sch.Planner(), [], 0.0
+    for t in range(0, 3 * 3600, 10):
+        clock.sleep_until(float(t))
+        if t < busy_until:
+            continue
+        due = sch.due_session(planner, clock.wall(), c.session, c.schedule)
+        if due is not None:
+            planner = sch.mark_done(planner, due, clock.wall())
+            starts.append(clock.wall().astimezone(UTC))
+            busy_until = t + 120
+    assert [s.strftime("%H:%M") for s in starts] == ["00:00", "01:00", "02:00"]  # 01:00 CET, 03:00 and 04:00 CEST
+
+
+def test_a_night_shift_session_after_midnight_belongs_to_the_evening_before():
+    c = cfg('[schedule]\nworkdays = ["mon"]\nworking_hours = "22:00-06:00"\n[[session]]\nevery = "2h"\nminutes = 5\n')
+    # Monday's shift runs into Tuesday: its sessions at 00:00, 02:00 and 04:00 fall on Tuesday, not a workday.
+    fired = run_day(c, VirtualClock(at(2026, 11, 23, 21, 0)), 10 * 3600, step=60)
+    assert [w.strftime("%a %H:%M") for *_, w in fired] == ["Tue 00:00", "Tue 02:00", "Tue 04:00"]
+    assert [s.date().isoformat() for _, s, _ in fired] == ["2026-11-24"] * 3
+
+
+def test_a_session_just_before_midnight_still_runs_just_after():
+    c = cfg('[[session]]\nat = "23:58"\nminutes = 5\n')  # Tuesday 23:58, the daemon comes up at 00:01
+    due = sch.due_session(sch.Planner(), at(2026, 11, 25, 0, 1), c.session, c.schedule)
+    assert due is not None and due.scheduled == at(2026, 11, 24, 23, 58)
+    assert sch.due_session(sch.Planner(), at(2026, 11, 25, 0, 4), c.session, c.schedule) is None
+
+
+def test_a_cancelled_session_is_not_started_again_after_another_one_ran():
+    # Two sessions planned at 09:00: the first is cancelled at 09:01, the second then runs 5 minutes.
+    c = cfg('[[session]]\nat = "09:00"\nminutes = 20\n[[session]]\nat = "09:00"\nminutes = 5\npattern = "box"\n')
+    planner = sch.Planner()
+    first = sch.due_session(planner, at(2026, 11, 24, 9, 0), c.session, c.schedule)
+    assert first is not None and first.index == 0
+    planner = sch.mark_done(planner, first, at(2026, 11, 24, 9, 0))
+    second = sch.due_session(planner, at(2026, 11, 24, 9, 1), c.session, c.schedule)
+    assert second is not None and second.index == 1
+    planner = sch.mark_done(planner, second, at(2026, 11, 24, 9, 1))
+    for minute in (6, 10, 19):  # the first is still within its 20 minutes, but it has had its turn
+        assert sch.due_session(planner, at(2026, 11, 24, 9, minute), c.session, c.schedule) is None
+
+
 def test_dst_does_not_move_a_daytime_session():
     c = cfg('[schedule]\nworkdays = ["sun", "mon"]\n[[session]]\nat = "15:00"\nminutes = 2\n')
     fired = run_day(c, VirtualClock(at(2026, 10, 25, 0, 0)), 2 * 86400, step=60)

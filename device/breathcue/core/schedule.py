@@ -190,7 +190,9 @@ def due_session(
     length; after that it is skipped.  Lateness is measured in real
     seconds (through UTC), so a DST change neither delays nor repeats one.
     A planned time that does not exist on a spring-forward day runs the
-    gap's length later, as calendars do (02:30 becomes 03:30).
+    gap's length later, as calendars do (02:30 becomes 03:30); when that
+    moment is itself a planned time of the session (an ``every`` session
+    through the gap), the two are one session, not two in a row.
     """
     if not sessions:
         return None
@@ -199,13 +201,18 @@ def due_session(
     best: Due | None = None
     for index, session in enumerate(sessions):
         length = timedelta(minutes=session.minutes)
+        moments: set[datetime] = set()  # a session's planned times as real moments, each taken once
         for day in (today - DAY, today):
             for naive in occurrences(session, day, schedule):
+                planned = _aware(naive, wall)
+                moment = planned.astimezone(timezone.utc)
+                if moment in moments:
+                    continue
+                moments.add(moment)
                 key = (index, naive.isoformat(timespec="minutes"))
                 if key in planner.done:
                     continue
-                planned = _aware(naive, wall)
-                late = now_utc - planned.astimezone(timezone.utc)
+                late = now_utc - moment
                 if timedelta(0) <= late <= length and (best is None or planned < best.scheduled):
                     best = Due(index, planned, key)
     return best
