@@ -98,6 +98,41 @@ def test_reconfiguring_never_returns_a_conversion_of_the_old_input():
         assert adc.read_volts() == pytest.approx(1.0, abs=0.001)
 
 
+@pytest.mark.parametrize("rate_error", [-0.1, -0.08, -0.04])
+def test_a_slow_oscillator_never_gives_a_conversion_of_the_old_input(rate_error):
+    # The chip's oscillator may run up to 10 % slow: the conversion under way when the new settings
+    # are written, and the first with them, both take longer than nominal. Wherever in the old
+    # conversion the write falls, the first value returned is of the new input.
+    for step in range(16):
+        clock, emu = setup(rate_error=rate_error)
+        emu.write_i2c_block_data(0x48, 1, [0x72, 0x83])  # continuous on AIN3 (3.0 V) at 128 SPS
+        clock.advance(0.02 + step / 16 / 128)
+        adc = driver(emu, clock, channel=0)
+        adc.start()
+        assert adc.read_volts() == pytest.approx(1.0, abs=0.001), f"write {step}/16 into a conversion"
+
+
+def test_a_short_i2c_read_is_an_oserror_and_the_next_read_is_right():
+    clock, emu = setup()
+    adc = driver(emu, clock)
+    adc.start()
+    real_read = emu.read_i2c_block_data
+    short = [True]
+
+    def read(addr, register, length):
+        data = real_read(addr, register, length)
+        if short and register == 0:
+            short.clear()
+            return data[:1]  # the chip let go of the bus after one byte
+        return data
+
+    emu.read_i2c_block_data = read
+    with pytest.raises(OSError) as info:
+        adc.read_volts()
+    assert info.value.errno == errno.EIO and "short read" in str(info.value)
+    assert adc.read_volts() == pytest.approx(1.0, abs=0.001)
+
+
 # --- the register map ---------------------------------------------------------------
 
 

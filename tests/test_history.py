@@ -232,6 +232,38 @@ def test_episodes_cues_sessions_buttons_and_other_events(vclock: VirtualClock, t
     assert query(path, "SELECT minute - ?, breaths, rate_sum, rate_n FROM minutes", t0) == [(0, 1, 12.0, 1)]
 
 
+def test_breathing_that_comes_back_after_30_s_is_a_cue_that_did_not_help(vclock: VirtualClock, tmp_path: Path):
+    path = tmp_path / "h.sqlite3"
+    sink = history.HistorySink(path, vclock)
+    t0 = vclock.wall().timestamp()
+    feed(sink, vclock, [
+        (20.0, "hold_start", {"start": 10.0}),
+        (20.0, "cue_start", {"reason": "hold", "level": 1, "bpm": 6.0}),
+        # nothing else happens until the hold ends: its end, not the 30 s expiry, decides
+        (60.0, "hold_end", {"start": 10.0, "end": 58.0, "duration": 48.0}),
+        (60.0, "cue_end", {"reason": "hold", "started": 20.0, "duration": 40.0, "level": 2, "outcome": "recovered"}),
+        (100.0, "hold_start", {"start": 90.0}),
+        (100.0, "cue_start", {"reason": "hold", "level": 1, "bpm": 6.0}),
+        (131.0, "hold_end", {"start": 90.0, "end": 129.5, "duration": 39.5}),
+        (131.0, "cue_end", {"reason": "hold", "started": 100.0, "duration": 31.0, "level": 2, "outcome": "recovered"}),
+    ])
+    sink.close()
+    assert query(path, "SELECT start - ?, recovered, recovery_seconds FROM cues ORDER BY start", t0) == [
+        (20.0, 0, 38.0),  # breathing resumed 38 s after the cue: too late to count
+        (100.0, 1, 29.5),  # 29.5 s: within 30 s
+    ]
+
+
+def test_a_gap_between_status_calls_is_not_time_in_a_state(vclock: VirtualClock, tmp_path: Path):
+    path = tmp_path / "h.sqlite3"
+    sink = history.HistorySink(path, vclock)
+    for t in (1.0, 2.0, 3.0, 20.0, 21.0, 22.0, 23.0):  # the loop stalled (or the Pi slept) from 3 to 20 s
+        vclock.sleep_until(t)
+        sink.status({"t": t, "state": "breathing"})
+    sink.close()
+    assert query(path, "SELECT state, sum(seconds) FROM minute_states GROUP BY state") == [("breathing", 5.0)]
+
+
 def test_an_episode_over_several_batches_is_one_row(vclock: VirtualClock, tmp_path: Path):
     path = tmp_path / "h.sqlite3"
     sink = history.HistorySink(path, vclock, flush_seconds=5.0)
@@ -249,13 +281,14 @@ def test_old_rows_go_after_keep_days(tmp_path: Path):
     path = tmp_path / "h.sqlite3"
     clock = VirtualClock(START)
     old = (START - timedelta(days=3)).timestamp()
+    recent = (START - timedelta(days=1, hours=23)).timestamp()  # within two days, though older than two hours
     writer = history.Writer(path)
-    writer.put(history.Batch(events=[(old, "old", "{}")], buttons=[(old, "snooze", "{}")]))
+    writer.put(history.Batch(events=[(old, "old", "{}"), (recent, "recent", "{}")], buttons=[(old, "snooze", "{}")]))
     writer.close()
     sink = history.HistorySink(path, clock, keep_days=2)
     sink.event(Event("new", 0.0), clock.wall())
     sink.close()
-    assert query(path, "SELECT name FROM events") == [("new",)]
+    assert query(path, "SELECT name FROM events ORDER BY time") == [("recent",), ("new",)]
     assert query(path, "SELECT count(*) FROM buttons") == [(0,)]
 
 
