@@ -81,10 +81,19 @@ def test_scheduled_session_blocks_cues_and_reports_adherence():
     assert start["minutes"] == 2.0
     end = next(e for e in events if e["event"] == "session_end")
     assert end["outcome"] == "completed" and abs(end["t"] - 180.0) < 0.2
-    assert end["breaths"] >= 5 and 0.0 <= end["in_pace"] <= 1.0 and end["phase_lag_s"] is not None
+    # this simulated user ignores the light and breathes at ~10/min against the 5.5/min pattern
+    assert end["breaths"] >= 15 and end["in_pace"] <= 0.2 and end["phase_lag_s"] is not None
     assert [(e["reason"], e["why"]) for e in events if e["event"] == "cue_skipped"] == [("hold", "session")]
     during = [s for s in statuses if s["session"]]
     assert during and during[-1]["session"]["adherence"]["breaths"] >= 4 and during[-1]["nudges"]["blocked"] == "session"
+
+
+def test_a_user_who_follows_a_session_is_in_pace_a_little_behind_it():
+    cfg = config('[[session]]\nat = "10:01"\npattern = "resonance"\nminutes = 2\n')
+    events, _, _, _ = run(cfg, 240, follow=True)
+    end = next(e for e in events if e["event"] == "session_end")
+    assert 9 <= end["breaths"] <= 12  # 5.5 breaths a minute for 2 minutes
+    assert end["in_pace"] >= 0.8 and 0.0 < end["phase_lag_s"] < 2.5
 
 
 def test_progressive_relaxation_shows_rounds_as_segments():
@@ -150,14 +159,59 @@ def test_signal_lost_shows_the_check_strap_sign_and_never_a_hold():
 def test_ambient_modes_and_night_dimming():
     _, ring, _, _ = run(config('[ambient]\nmode = "off"\n'), 20)
     assert all(sum(map(sum, rgb)) == 0 for _, rgb in ring.frames[1:])
-    _, mirror, daemon, _ = run(config('[ambient]\nmode = "mirror"\n'), 60)
-    levels = [sum(map(sum, frame_at(mirror, 30 + k / 10))) for k in range(300)]
-    assert max(levels) > 3 * min(levels)  # the light swings with each breath
     _, day, _, _ = run(config('[schedule]\nnight_dim = "22:00-07:00"\nnight_level = 0.25\n'), 20)
     _, night, _, _ = run(config('[schedule]\nnight_dim = "22:00-07:00"\nnight_level = 0.25\n'), 20, start=datetime(2026, 11, 24, 23, 0))
     bright = max(sum(map(sum, rgb)) for _, rgb in day.frames)
     dim = max(sum(map(sum, rgb)) for _, rgb in night.frames)
     assert dim < 0.3 * bright
+
+
+class Breaths(Script):
+    """Keeps the breath events, which ``run`` leaves out of what it returns."""
+
+    def __init__(self, daemon, steps) -> None:
+        super().__init__(daemon, steps)
+        self.breaths: list = []
+
+    def event(self, event, wall) -> None:
+        if event.name == "breath":
+            self.breaths.append(event)
+
+
+def test_the_mirror_follows_the_users_own_breathing():
+    cfg = config('[ambient]\nmode = "mirror"\nbpm = 6\n')
+    _, ring, daemon, _ = run(cfg, 90, extra=Breaths)
+    breaths = [e for e in next(s for s in daemon.sinks if isinstance(s, Breaths)).breaths if e.get("onset") > 20]
+    assert len(breaths) >= 10 and all(e.get("rate_bpm") > 9 for e in breaths)  # the user breathes faster than the pacer's 6
+
+    def light(t):
+        return sum(map(sum, frame_at(ring, t)))
+
+    for b in breaths:  # bright at each breath's peak, dark at its onset and end: the user's breaths, not a 6/min pacer
+        assert light(b.get("peak")) > 4 * max(light(b.get("onset")), light(b.get("end"))), b
+    # one swing of the light per breath: as many maxima as breaths, at the user's rate
+    levels = [light(20 + k / 10) for k in range(700)]
+    rising = [k for k in range(1, len(levels)) if levels[k - 1] < 0.5 * max(levels) <= levels[k]]
+    assert abs(len(rising) - len([b for b in breaths if b.get("peak") < 90])) <= 1
+
+
+def test_night_dimming_dims_cues_and_sessions_too():
+    plan = '[[session]]\nat = "10:03"\nminutes = 1\n'
+    night = '[schedule]\nnight_dim = "09:00-11:00"\nnight_level = 0.25\n'
+
+    def peaks(text):
+        events, ring, _, _ = run(config(text + plan), 240, holds=[(60, 80)])
+        cue = next(e["t"] for e in events if e["event"] == "cue_start")
+        session = next(e["t"] for e in events if e["event"] == "session_start")
+
+        def peak(a, seconds):
+            return max(sum(map(sum, frame_at(ring, a + k / 10))) for k in range(10 * seconds))
+
+        return peak(cue, 10), peak(session, 30), peak(10, 40)
+
+    (cue_day, session_day, ambient_day), (cue_night, session_night, ambient_night) = peaks(""), peaks(night)
+    assert cue_night < 0.3 * cue_day and session_night < 0.3 * session_day and ambient_night < 0.3 * ambient_day
+    assert cue_night > 0 and session_night > 0  # dimmed, not dark
 
 
 def test_reload_applies_a_good_config_and_keeps_the_old_on_error():
