@@ -16,6 +16,7 @@ from breathcue.core.pacing import (
     Pattern,
     PatternError,
     Ramp,
+    ease,
     pattern_by_name,
     pattern_names,
 )
@@ -226,6 +227,8 @@ def test_guide_is_always_consistent(phases, t, minutes):
     g = s.guide(t)
     assert 0.0 <= g.volume <= 1.0 and 0.0 <= g.progress <= 1.0
     assert getattr(s.pattern, g.phase) > 0.0 and g.phase_seconds == pytest.approx(getattr(s.pattern, g.phase))
-    assert g.volume == {"hold_in": 1.0, "hold_out": 0.0}.get(g.phase, g.volume)
+    # lungs fill through the inhale and empty through the exhale, with the cosine easing of the light
+    expected = {"inhale": ease(g.progress), "hold_in": 1.0, "exhale": 1.0 - ease(g.progress), "hold_out": 0.0}[g.phase]
+    assert g.volume == pytest.approx(expected, abs=1e-9)
     if s.duration is not None:
         assert s.duration / s.pattern.period == pytest.approx(round(s.duration / s.pattern.period))
