@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,6 +16,26 @@ from breathcue.clock import VirtualClock
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 SHARED_DATA = ROOT.parent / "shared" / "data" / "respiration"
+
+CI_NEEDS = re.compile(r"shared/data|\bis absent\b|\bshellcheck\b")
+"""What a skip's reason says when it lacks something CI always has: the real recordings
+(``../shared/data/respiration``, "<recording> is absent") or a tool .ci/run installs (shellcheck)."""
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> object:
+    """In CI (CI=true) a test that would skip for want of the shared data or shellcheck fails instead.
+
+    On a developer's machine those tests skip; in CI a skip would hide that
+    they never ran (docs/testing.md).
+    """
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and os.environ.get("CI") == "true" and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if CI_NEEDS.search(reason):
+            report.outcome = "failed"
+            report.longrepr = f"{reason.removeprefix('Skipped: ')}: CI must have it (CI=true), see docs/testing.md"
 
 
 @pytest.fixture
