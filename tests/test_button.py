@@ -123,3 +123,55 @@ def test_a_button_that_cannot_be_opened_is_logged_not_fatal(caplog):
         blocker.close()
         factory.close()
     assert held is not None and "cannot open the button on GPIO17" in caplog.text
+
+
+def test_the_simulators_mock_pin_button_reaches_the_daemon():
+    """`run --sim` as it wires the button: gpiozero mock pin -> PushButton -> daemon.submit -> the daemon's answer."""
+    import io
+    import json
+    from dataclasses import replace
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from breathcue.app import Daemon, EventWriter
+    from breathcue.clock import VirtualClock
+    from breathcue.config import default_text, parse_text
+    from breathcue.hw import select
+
+    config = parse_text(default_text())
+    config = replace(config, button=replace(config.button, long_press_seconds=0.5, double_press_seconds=0.15))
+    assert not config.button.enabled  # no button is configured: the simulator has one all the same
+    parts = select.build(config, force_sim=True)
+    clock = VirtualClock(datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("UTC")))
+    out = io.StringIO()
+    daemon = Daemon(config, clock, parts.sensor, parts.ring, [EventWriter(out)], 5.0)
+    heard = threading.Event()
+
+    def on_press(press: str) -> None:
+        daemon.submit("button", press=press)
+        heard.set()
+
+    button = select.button_for(config, parts, on_press)
+    try:
+        pin = parts.button_pin(config)
+        pin.drive_low()  # a long press: the daemon starts a session
+        assert heard.wait(5.0)
+        pin.drive_high()
+        daemon.run()
+    finally:
+        button.close()
+        parts.close()
+    events = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [(e["press"], e["action"]) for e in events if e["event"] == "button"] == [("long", "start_session")]
+    assert [e["pattern"] for e in events if e["event"] == "session_start"] == ["resonance"]
+
+
+def test_real_parts_have_no_mock_pin_and_open_only_an_enabled_button():
+    from breathcue.config import default_text, parse_text
+    from breathcue.hw import select
+
+    config = parse_text(default_text())
+    real = select.Parts(sensor=None, ring=None, simulated=False)
+    assert select.button_for(config, real, lambda press: None) is None  # button.enabled is false
+    with pytest.raises(ValueError, match="only simulated parts"):
+        real.button_pin(config)

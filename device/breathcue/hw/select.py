@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, Callable
 
 from ..config import Config
+from .button import PushButton, open_button
 from .ports import Ring, Sensor
 from .sampling import RailGuard, Rails, describe, open_adc_sensor
 from .replay import Recording, ReplaySensor
@@ -32,12 +34,36 @@ class Parts:
     ring: Ring
     simulated: bool
     breather: SimulatedBreather | None = None  # the simulated person behind ``sensor``, who can follow a session
+    pins: Any = None  # simulated parts: the gpiozero MockFactory the simulated button is wired to
+
+    def button_pin(self, config: Config) -> Any:
+        """The simulated button's gpiozero MockPin (``drive_low()`` presses it: the pull-up wiring)."""
+        if self.pins is None:
+            raise ValueError("only simulated parts have a mock button pin")
+        return self.pins.pin(config.button.pin)
 
     def close(self) -> None:
         try:
             self.ring.close()
         finally:
-            self.sensor.close()
+            try:
+                self.sensor.close()
+            finally:
+                if self.pins is not None:
+                    self.pins.close()
+
+
+def button_for(config: Config, parts: Parts, on_press: Callable[[str], None]) -> PushButton | None:
+    """The push button, wired to ``on_press`` as the daemon wires it.
+
+    Real parts: the configured GPIO button when ``button.enabled`` (None when
+    it is off or cannot be opened).  Simulated parts always have one, on a
+    gpiozero mock pin (``parts.button_pin``), so the whole path from the pin
+    to the daemon runs without a Pi.
+    """
+    if parts.pins is None:
+        return open_button(config.button, on_press)
+    return PushButton(replace(config.button, enabled=True), on_press, pin_factory=parts.pins)
 
 
 def use_real_hardware(config: Config, force_sim: bool, model: str | None) -> bool:
@@ -77,12 +103,14 @@ def build(
         return Parts(sensor, ring, simulated=False)
     why = "forced by --sim" if force_sim else f"hardware.mode = {config.hardware.mode!r}" if config.hardware.mode == "sim" else "not a Raspberry Pi"
     log.info("using simulated hardware (%s)", why)
+    from gpiozero.pins.mock import MockFactory
+
     if replay is not None:
         log.info("replaying %s: %.0f s at %g Hz", replay.source, replay.seconds, replay.rate_hz)
-        return Parts(ReplaySensor(replay, rate), TerminalRing(config.ring.pixels), simulated=True)
+        return Parts(ReplaySensor(replay, rate), TerminalRing(config.ring.pixels), simulated=True, pins=MockFactory())
     log.info("simulated breather: scenario %s, seed %d", scenario, seed)
     sensor, breather = simulated_sensor(config, scenario, seed)
-    return Parts(sensor, TerminalRing(config.ring.pixels), simulated=True, breather=breather)
+    return Parts(sensor, TerminalRing(config.ring.pixels), simulated=True, breather=breather, pins=MockFactory())
 
 
 def simulated_sensor(config: Config, scenario: str = "calm", seed: int = 0) -> tuple[Sensor, SimulatedBreather]:
