@@ -24,7 +24,7 @@ from breathcue import config as configmod
 from breathcue.app import Daemon, FrameWriter
 from breathcue.core.pacing import PRESETS, PacedSession
 from breathcue.hw import select
-from breathcue.hw.neopixel_ring import NeoPixelRing, RingError, open_strip
+from breathcue.hw.neopixel_ring import NeoPixelRing, RingError, _neopixel_spi_class, open_strip
 from breathcue.hw.sim import SimulatedBreather
 
 
@@ -110,6 +110,7 @@ def test_a_driver_that_fails_on_first_write_is_released_and_explained():
 
 def test_missing_library_names_the_package_and_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "neopixel_spi", None)  # as on a machine without it
+    _neopixel_spi_class.cache_clear()  # an earlier test may have imported it already
     with pytest.raises(RingError) as info:
         NeoPixelRing.open(ring_config())
     text = str(info.value)
