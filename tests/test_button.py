@@ -125,45 +125,46 @@ def test_a_button_that_cannot_be_opened_is_logged_not_fatal(caplog):
     assert held is not None and "cannot open the button on GPIO17" in caplog.text
 
 
-def test_the_simulators_mock_pin_button_reaches_the_daemon():
-    """`run --sim` as it wires the button: gpiozero mock pin -> PushButton -> daemon.submit -> the daemon's answer."""
-    import io
+def test_run_sim_wires_the_mock_pin_button_to_the_daemon(tmp_path, monkeypatch):
+    """`run --sim` end to end: gpiozero mock pin -> PushButton -> daemon.submit -> the daemon's answer.
+
+    The button is pressed (long) as soon as `run` has opened it, before the loop starts.
+    """
     import json
     from dataclasses import replace
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
 
-    from breathcue.app import Daemon, EventWriter
-    from breathcue.clock import VirtualClock
-    from breathcue.config import default_text, parse_text
+    from breathcue import config as configmod
+    from breathcue.cli import main
     from breathcue.hw import select
 
-    config = parse_text(default_text())
-    config = replace(config, button=replace(config.button, long_press_seconds=0.5, double_press_seconds=0.15))
-    assert not config.button.enabled  # no button is configured: the simulator has one all the same
-    parts = select.build(config, force_sim=True)
-    clock = VirtualClock(datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("UTC")))
-    out = io.StringIO()
-    daemon = Daemon(config, clock, parts.sensor, parts.ring, [EventWriter(out)], 5.0)
-    heard = threading.Event()
+    real_button_for, pressed = select.button_for, []
 
-    def on_press(press: str) -> None:
-        daemon.submit("button", press=press)
-        heard.set()
-
-    button = select.button_for(config, parts, on_press)
-    try:
+    def button_for(config, parts, on_press):
+        heard = threading.Event()
+        button = real_button_for(config, parts, lambda press: (on_press(press), heard.set()))
         pin = parts.button_pin(config)
-        pin.drive_low()  # a long press: the daemon starts a session
-        assert heard.wait(5.0)
+        pin.drive_low()
+        assert heard.wait(5.0)  # held for long_press_seconds
         pin.drive_high()
-        daemon.run()
-    finally:
-        button.close()
-        parts.close()
-    events = [json.loads(line) for line in out.getvalue().splitlines()]
-    assert [(e["press"], e["action"]) for e in events if e["event"] == "button"] == [("long", "start_session")]
-    assert [e["pattern"] for e in events if e["event"] == "session_start"] == ["resonance"]
+        pressed.append(config.button.pin)
+        return button
+
+    real_load = configmod.load
+
+    def load(path):  # a quick long press, and no [button] in the config: the simulator has one all the same
+        config, source = real_load(path)
+        assert not config.button.enabled
+        return replace(config, button=replace(config.button, long_press_seconds=0.5)), source
+
+    monkeypatch.setattr(select, "button_for", button_for)
+    monkeypatch.setattr(configmod, "load", load)
+    events = tmp_path / "e.jsonl"
+    assert main(["run", "--sim", "--clock", "virtual", "--seconds", "5", "--start", "2026-11-24T10:00:00",
+                 "--events-out", str(events)]) == 0
+    seen = [json.loads(line) for line in events.read_text().splitlines()]
+    assert pressed == [17]
+    assert [(e["press"], e["action"]) for e in seen if e["event"] == "button"] == [("long", "start_session")]
+    assert [e["pattern"] for e in seen if e["event"] == "session_start"] == ["resonance"]
 
 
 def test_real_parts_have_no_mock_pin_and_open_only_an_enabled_button():

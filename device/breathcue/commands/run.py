@@ -30,7 +30,6 @@ def add(sub: argparse._SubParsersAction) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     from ..app import Daemon, SessionFollower
     from ..hw import select
-    from ..hw.button import open_button
     from ..notify import Notifier
 
     config, source = configmod.load(args.config)
@@ -48,7 +47,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         daemon.sinks.extend(extra_sinks(config, state, daemon))
         if parts.breather is not None:
             daemon.sinks.append(SessionFollower(daemon, parts.breather.follow))
-        button = None if parts.simulated else open_button(config.button, lambda press: daemon.submit("button", press=press))
+        button = select.button_for(config, parts, lambda press: daemon.submit("button", press=press))
         with stop_on_signals(daemon.stop), reload_on_hangup(daemon.submit), logs_above(parts.ring):
             try:
                 return daemon.run()
