@@ -200,7 +200,7 @@ def test_night_dimming_dims_cues_and_sessions_too():
     night = '[schedule]\nnight_dim = "09:00-11:00"\nnight_level = 0.25\n'
 
     def peaks(text):
-        events, ring, _, _ = run(config(text + plan), 240, holds=[(60, 80)])
+        events, ring, _, _ = run(config(text + plan), 240, holds=[(60, 110)])
         cue = next(e["t"] for e in events if e["event"] == "cue_start")
         session = next(e["t"] for e in events if e["event"] == "session_start")
 
