@@ -18,7 +18,8 @@ from . import __version__
 from . import config as configmod
 from .commands import analyze, calibrate, doctor, leds, pace, report, run, sensor, simulate, status
 from .commands import config as config_command
-from .commands.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, UsageError
+from .commands.args import Parser
+from .commands.common import EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
 from .hw.neopixel_ring import RingError
 
 COMMANDS = (run, pace, leds, simulate, status, report, config_command, doctor, analyze, calibrate, sensor)
@@ -26,7 +27,7 @@ COMMANDS = (run, pace, leds, simulate, status, report, config_command, doctor, a
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="breathcue", description="A desk light that paces your breathing and nudges you to breathe."
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -62,7 +63,11 @@ def _quiet_stdout() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run one command line; returns the exit status (a bad command line too: 2, after its one line)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # argparse has said why (or printed --help, --version): keep its status
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     setup_logging(getattr(args, "verbose", 0))
     try:
         return args.func(args)
@@ -84,8 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"breathcue: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_FAIL
-    except KeyboardInterrupt:
-        return EXIT_OK
+    except KeyboardInterrupt:  # Ctrl-C where no command stops cleanly by itself: the shell's status
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -6,18 +6,19 @@ import argparse
 import sys
 from pathlib import Path
 
-from .common import EXIT_OK, UsageError, add_common, load_config
+from .args import positive_hz, positive_seconds
+from .common import EXIT_OK, UsageError, add_common, load_config, output_file
 
 
 def add(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("analyze", help="run the breath detector over a recording")
     add_common(p)
     p.add_argument("file", type=Path, help="a recording: CSV, whitespace text, WAV, NPY or breathcue's own")
-    p.add_argument("--rate", type=float, help="samples per second (default: from the file)")
+    p.add_argument("--rate", type=positive_hz, help="samples per second (default: from the file)")
     p.add_argument("--column", help="the signal column: a header name or a 1-based number")
     p.add_argument("--format", choices=("jsonl", "table", "summary"), default="table", help="output (default table)")
     p.add_argument("--plot", type=Path, metavar="OUT.png", help="also draw the signal and what was found (extra 'plot')")
-    p.add_argument("--hold-seconds", type=float, help="seconds without breathing movement that make a hold")
+    p.add_argument("--hold-seconds", type=positive_seconds, help="seconds without breathing movement that make a hold")
     p.add_argument("--baseline", type=Path, help="a baseline file from `breathcue calibrate` (default: start cold)")
     p.set_defaults(func=cmd_analyze)
 
@@ -37,7 +38,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             out=sys.stdout, err=sys.stderr,
         )
         if args.plot is not None:
-            plot(result, args.plot, f"{args.file.name}: {result.summary['breaths']} breaths, {result.summary['holds']} holds")
+            plot(result, output_file(args.plot), f"{args.file.name}: {result.summary['breaths']} breaths, {result.summary['holds']} holds")
     except (RecordingError, ValueError, PlotUnavailable) as exc:
         raise UsageError(str(exc)) from None
     return EXIT_OK

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from .. import config as configmod
 from ..clock import Clock, MonotonicClock, VirtualClock
+from .args import positive_seconds
 
 if TYPE_CHECKING:
     from ..app import Daemon, Sink
@@ -24,6 +25,7 @@ log = logging.getLogger("breathcue")
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 EXIT_NOT_RUNNING = 3  # `breathcue status`: as `systemctl status` says of a stopped unit
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as the shell reports a command stopped by Ctrl-C
 
 
 class UsageError(Exception):
@@ -40,7 +42,7 @@ def add_loop_options(p: argparse.ArgumentParser) -> None:
     """Options of every command that runs the daemon loop."""
     p.add_argument("--sim", action="store_true", help="use simulated hardware even on a Pi")
     p.add_argument("--clock", choices=("real", "virtual"), default="real", help="virtual runs as fast as possible")
-    p.add_argument("--seconds", type=float, help="stop after this many seconds of clock time")
+    p.add_argument("--seconds", type=positive_seconds, help="stop after this many seconds of clock time")
     p.add_argument("--start", help="wall-clock start of a virtual clock, ISO 8601, local time of the configured timezone")
     p.add_argument("--events-out", type=Path, help="write events as JSON Lines to this file")
     p.add_argument("--frames-out", type=Path, help="write every frame shown as JSON Lines to this file")
@@ -80,6 +82,16 @@ def load_config(args: argparse.Namespace) -> configmod.Config:
     return cfg
 
 
+def output_file(path: Path) -> Path:
+    """``path``, with its folder made if missing (as `config init` does), ready to be written.
+
+    A folder that cannot be made raises OSError naming it, which ``cli.main``
+    turns into one line and exit status 1.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 @contextlib.contextmanager
 def output_sinks(args: argparse.Namespace) -> Iterator[list]:
     """The --events-out and --frames-out writers this command line asks for."""
@@ -89,7 +101,7 @@ def output_sinks(args: argparse.Namespace) -> Iterator[list]:
         sinks = []
         for path, writer in ((args.events_out, EventWriter), (getattr(args, "frames_out", None), FrameWriter)):
             if path is not None:
-                sinks.append(writer(stack.enter_context(open(path, "w", encoding="utf-8", buffering=1 << 16))))
+                sinks.append(writer(stack.enter_context(open(output_file(path), "w", encoding="utf-8", buffering=1 << 16))))
         yield sinks
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..clock import MonotonicClock
+from .args import finite_float
 from .common import EXIT_OK, UsageError, add_common, load_config, stop_on_signals
 
 
@@ -14,7 +15,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     test = lsub.add_parser("test", help="light each pixel in turn, then red, green, blue and white at the brightness cap")
     add_common(test)
     test.add_argument("--sim", action="store_true", help="draw in the terminal even on a Pi")
-    test.add_argument("--step", type=float, default=0.25, metavar="S", help="seconds per pixel; each colour shows for 5 steps (default 0.25)")
+    test.add_argument("--step", type=finite_float, default=0.25, metavar="S", help="seconds per pixel; each colour shows for 5 steps (default 0.25)")
     test.set_defaults(func=cmd_leds_test)
 
 

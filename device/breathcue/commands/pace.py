@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from .. import config as configmod
+from .args import breaths_per_minute, non_negative_seconds, positive_minutes, positive_seconds, whole_number
 from .common import (
     UsageError, add_common, add_loop_options, calibrated_baseline, load_config, logs_above, make_clock,
     output_sinks, stop_on_signals,
@@ -21,13 +22,13 @@ def add(sub: argparse._SubParsersAction) -> None:
     add_loop_options(p)
     p.add_argument("--pattern", metavar="NAME", help="a preset (resonance, coherent, box, 4-7-8, cyclic-sigh) or your [patterns.NAME]; default resonance")
     for phase in ("inhale", "hold-in", "exhale", "hold-out"):
-        p.add_argument(f"--{phase}", type=float, metavar="S", help=f"seconds of {phase.replace('-', ' ')}, instead of --pattern")
-    p.add_argument("--minutes", type=float, metavar="M", help="length of the session (ends on a whole breath); default: until --seconds or Ctrl-C")
-    p.add_argument("--ramp-from", type=float, metavar="BPM", help="start at this many breaths a minute...")
-    p.add_argument("--ramp-to", type=float, metavar="BPM", help="...and move to this many...")
-    p.add_argument("--ramp-minutes", type=float, metavar="M", help="...over this many minutes, keeping the pattern's proportions")
+        p.add_argument(f"--{phase}", type=positive_seconds if phase in ("inhale", "exhale") else non_negative_seconds, metavar="S", help=f"seconds of {phase.replace('-', ' ')}, instead of --pattern")
+    p.add_argument("--minutes", type=positive_minutes, metavar="M", help="length of the session (ends on a whole breath); default: until --seconds or Ctrl-C")
+    p.add_argument("--ramp-from", type=breaths_per_minute, metavar="BPM", help="start at this many breaths a minute...")
+    p.add_argument("--ramp-to", type=breaths_per_minute, metavar="BPM", help="...and move to this many...")
+    p.add_argument("--ramp-minutes", type=positive_minutes, metavar="M", help="...over this many minutes, keeping the pattern's proportions")
     p.add_argument("--style", choices=("glow", "fill"), help="how the ring draws it (default: pacing.style)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the simulated breather")
+    p.add_argument("--seed", type=whole_number, default=0, help="seed of the simulated breather")
     p.set_defaults(func=cmd_pace)
 
 
@@ -70,8 +71,8 @@ def cmd_pace(args: argparse.Namespace) -> int:
     # As `run`: the calibrated baseline tells the detector the strap's polarity, which a
     # symmetric pattern such as box, from a cold start, cannot.
     state = configmod.state_dir(args.state_dir) if args.clock == "real" or args.state_dir else None
-    parts = select.build(config, force_sim=args.sim, seed=args.seed)
     with output_sinks(args) as sinks:
+        parts = select.build(config, force_sim=args.sim, seed=args.seed)
         daemon = Daemon(config, clock, parts.sensor, parts.ring, sinks, args.seconds, baseline=calibrated_baseline(state))
         if parts.breather is not None:
             daemon.sinks.append(SessionFollower(daemon, parts.breather.follow))

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from .. import config as configmod
-from .common import add_common, load_config, timezone_of
+from .common import add_common, load_config, output_file, timezone_of
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -44,7 +44,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     config = load_config(args)
     return report.report_command(
         configmod.state_dir(args.state_dir), timezone_of(config),
-        day=args.day, week=args.week, fmt=args.format, png=args.png, out=sys.stdout, err=sys.stderr,
+        day=args.day, week=args.week, fmt=args.format, png=args.png and output_file(args.png), out=sys.stdout, err=sys.stderr,
     )
 
 
@@ -53,7 +53,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     config = load_config(args)
     with contextlib.ExitStack() as stack:
-        out = stack.enter_context(open(args.output, "w", encoding="utf-8", newline="")) if args.output else sys.stdout
+        out = stack.enter_context(open(output_file(args.output), "w", encoding="utf-8", newline="")) if args.output else sys.stdout
         return report.export_command(
             configmod.state_dir(args.state_dir), timezone_of(config),
             fmt=args.format, since=args.since, table=args.table, out=out, err=sys.stderr,

@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 from .. import config as configmod
+from .args import positive_hz, whole_number
 from .common import (
     add_common, add_loop_options, add_source_options, calibrated_baseline, extra_sinks, logs_above,
     make_clock, output_sinks, reload_on_hangup, replay_of, stop_on_signals,
@@ -19,10 +20,10 @@ def add(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run the daemon: pace, detect, nudge")
     add_common(p)
     add_loop_options(p)
-    p.add_argument("--seed", type=int, default=0, help="seed of the simulated breather")
+    p.add_argument("--seed", type=whole_number, default=0, help="seed of the simulated breather")
     add_source_options(p, "demo")
     p.add_argument("--replay", type=Path, metavar="FILE", help="use a recording as the sensor; the run ends when it does (docs/sensor.md)")
-    p.add_argument("--rate", type=float, metavar="HZ", help="the recording's samples per second, when the file does not say")
+    p.add_argument("--rate", type=positive_hz, metavar="HZ", help="the recording's samples per second, when the file does not say")
     p.add_argument("--column", metavar="C", help="the recording's column: a header name, or a number counted from 1")
     p.set_defaults(func=cmd_run)
 
@@ -37,8 +38,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     clock = make_clock(args, config)
     # A virtual-clock run is a simulation: it keeps out of the live status unless told where to write.
     state = configmod.state_dir(args.state_dir) if args.clock == "real" or args.state_dir else None
-    parts = select.build(config, force_sim=args.sim, seed=args.seed, scenario=args.scenario, replay=replay_of(args))
+    recording = replay_of(args)
     with output_sinks(args) as sinks:
+        parts = select.build(config, force_sim=args.sim, seed=args.seed, scenario=args.scenario, replay=recording)
         daemon = Daemon(
             config, clock, parts.sensor, parts.ring, sinks, args.seconds,
             notifier=Notifier.from_env(), reload=lambda: configmod.load(args.config), source=source,

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 from .. import config as configmod
 from ..clock import Clock
-from .common import UsageError, add_common, add_source_options, load_config, make_clock, stop_on_signals
+from .args import positive_seconds, whole_number
+from .common import UsageError, add_common, output_file, add_source_options, load_config, make_clock, stop_on_signals
 
 if TYPE_CHECKING:
     from ..hw.ports import Sensor
@@ -25,10 +26,10 @@ def add(sub: argparse._SubParsersAction) -> None:
     record.set_defaults(func=cmd_sensor_record)
     for q in (read, record):
         add_common(q)
-        q.add_argument("--seconds", type=float, help="stop after this many seconds (default: at Ctrl-C)")
+        q.add_argument("--seconds", type=positive_seconds, help="stop after this many seconds (default: at Ctrl-C)")
         q.add_argument("--sim", action="store_true", help="the simulated breather instead of the ADC")
         add_source_options(q, "calm")
-        q.add_argument("--seed", type=int, default=0, help="seed of the simulated breather")
+        q.add_argument("--seed", type=whole_number, default=0, help="seed of the simulated breather")
         q.add_argument("--clock", choices=("real", "virtual"), default="real", help="virtual (with --sim) runs as fast as possible")
         q.set_defaults(start=None)
     scan = ssub.add_parser("scan", help="the I2C addresses that answer on sensor.bus, drawn as i2cdetect does")
@@ -67,7 +68,7 @@ def cmd_sensor_record(args: argparse.Namespace) -> int:
     stopped: list[bool] = []
     with stop_on_signals(lambda: stopped.append(True)):
         try:
-            return sensortool.record(sensor, clock, args.seconds, lambda: bool(stopped), args.out, source, sys.stdout)
+            return sensortool.record(sensor, clock, args.seconds, lambda: bool(stopped), output_file(args.out), source, sys.stdout)
         finally:
             sensor.close()
 
