@@ -85,6 +85,18 @@ def test_hold_seconds_option(belt_file, capsys):
     assert "hold_seconds = 1.0: expected a number from 3 to 60" in capsys.readouterr().err
 
 
+def test_polarity_option_overrides_the_config(belt_file, capsys):
+    path, _ = belt_file
+    args = ["analyze", str(path), "--rate", "10", "--column", "2", "--format", "summary"]
+    for polarity in ("normal", "inverted"):
+        assert main(args + ["--polarity", polarity]) == 0
+        summary = dict(line.split(None, 1) for line in capsys.readouterr().out.splitlines())
+        assert summary["polarity"].strip() == polarity
+    with pytest.raises(SystemExit) as exit:
+        main(args + ["--polarity", "up"])
+    assert exit.value.code == 2 and "--polarity: invalid choice: 'up'" in capsys.readouterr().err
+
+
 def test_a_fast_recording_is_analysed_at_25_hz():
     rec = load_recording(DATA / "det_nk_eventrelated_150s_10hz.csv", rate=10, column=2)
     fast = type(rec)(analyze.resample(rec.values, 10.0, 100.0), 100.0, "upsampled")

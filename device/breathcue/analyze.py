@@ -289,13 +289,15 @@ def progress_for(out: IO[str], seconds: float, label: str) -> Progress | None:
 # --- the commands' work (commands/ parses, these do) --------------------------------------
 
 
-def with_hold_seconds(config: Config, hold_seconds: float | None) -> DetectorConfig:
-    """The [detector] section with ``--hold-seconds`` applied, validated like the config file."""
-    if hold_seconds is None:
+def detector_options(config: Config, hold_seconds: float | None = None, polarity: str | None = None) -> DetectorConfig:
+    """The [detector] section with ``--hold-seconds`` and ``--polarity`` applied, validated like the config file."""
+    given = {"hold_seconds": hold_seconds, "polarity": polarity}
+    given = {key: value for key, value in given.items() if value is not None}
+    if not given:
         return config.detector
     data = to_dict(config)
-    data["detector"]["hold_seconds"] = hold_seconds
-    return parse(data, "--hold-seconds").detector
+    data["detector"].update(given)
+    return parse(data, "the command line").detector
 
 
 def run_analyze(

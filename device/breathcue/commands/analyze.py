@@ -20,6 +20,10 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--plot", type=Path, metavar="OUT.png", help="also draw the signal and what was found (extra 'plot')")
     p.add_argument("--hold-seconds", type=positive_seconds, help="seconds without breathing movement that make a hold")
     p.add_argument("--baseline", type=Path, help="a baseline file from `breathcue calibrate` (default: start cold)")
+    p.add_argument(
+        "--polarity", choices=("normal", "inverted", "auto"),
+        help="which way a breath in moves the signal (default: the config's detector.polarity)",
+    )
     p.set_defaults(func=cmd_analyze)
 
 
@@ -34,7 +38,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         baseline = analyze.load_baseline(args.baseline) if args.baseline else None
         result = analyze.run_analyze(
             args.file, rate=args.rate, column=column, fmt=args.format,
-            detector=analyze.with_hold_seconds(config, args.hold_seconds), baseline=baseline,
+            detector=analyze.detector_options(config, args.hold_seconds, args.polarity), baseline=baseline,
             out=sys.stdout, err=sys.stderr,
         )
         if args.plot is not None:
