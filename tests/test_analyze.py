@@ -1,4 +1,4 @@
-"""`breathcue analyze` and `breathcue calibrate`: the command-line contract and the baseline file."""
+"""`breathcue analyze`: the command-line contract, and the baseline file `calibrate` writes."""
 
 from __future__ import annotations
 
@@ -11,10 +11,8 @@ import pytest
 
 from breathcue import analyze
 from breathcue.cli import main
-from breathcue.clock import VirtualClock
 from breathcue.config import DetectorConfig
 from breathcue.core.detector import Baseline
-from breathcue.core.types import Sample
 from breathcue.hw.replay import load_recording
 
 from .validation import scenarios
@@ -162,7 +160,7 @@ def test_calibrate_saves_a_baseline_that_analyze_uses(tmp_path, capsys):
     state = tmp_path / "state"
     assert main(["calibrate", "--sim", "--clock", "virtual", "--seconds", "60", "--state-dir", str(state)]) == 0
     out = capsys.readouterr().out
-    assert "saved to" in out and "breaths/min" in out
+    assert "saved to" in out and "breaths a minute" in out
     baseline = analyze.load_baseline(state / "baseline.json")
     assert baseline.depth > 0 and 6 < baseline.rate_bpm < 18 and baseline.polarity == "normal"
     path = tmp_path / "rec.csv"
@@ -172,39 +170,9 @@ def test_calibrate_saves_a_baseline_that_analyze_uses(tmp_path, capsys):
     assert jsonl(capsys)[-1]["baseline_depth"] == pytest.approx(baseline.depth, rel=0.1)
 
 
-class Stuck:
-    rate_hz = 25.0
-
-    def read(self, t: float) -> Sample:
-        return Sample(t, 1.0)
-
-    def close(self) -> None:
-        pass
-
-
-class Faulty(Stuck):
-    def read(self, t: float) -> Sample:
-        return Sample(t, None, "i2c_error")
-
-
-@pytest.mark.parametrize("sensor, message", [(Stuck(), "unusable"), (Faulty(), "i2c_error")])
-def test_calibrate_fails_clearly_on_an_unusable_signal(sensor, message, vclock):
-    with pytest.raises(analyze.CalibrationError, match=message):
-        analyze.calibrate(sensor, vclock, DetectorConfig(), 30.0)
-
-
-def test_calibrate_needs_enough_breaths(vclock):
-    class Slow(Stuck):
-        def read(self, t: float) -> Sample:
-            return Sample(t, np.sin(2 * np.pi * t / 15.0) + 1e-4 * np.sin(7 * t))
-
-    with pytest.raises(analyze.CalibrationError, match="breaths found"):
-        analyze.calibrate(Slow(), vclock, DetectorConfig(), 30.0)
-
-
 def test_calibrate_seconds_are_checked(capsys):
     assert main(["calibrate", "--sim", "--clock", "virtual", "--seconds", "5"]) == 2
-    assert "--seconds 5" in capsys.readouterr().err
+    assert "--seconds 5: expected 30 to 600" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -231,11 +199,3 @@ def test_baseline_round_trip(tmp_path):
     analyze.save_baseline(Baseline(0.3, 11.0, "inverted"), path, {"breaths": 9})
     assert analyze.load_baseline(path) == Baseline(0.3, 11.0, "inverted")
     assert json.loads(path.read_text())["breaths"] == 9
-
-
-def test_calibrate_runs_on_the_clock(vclock):
-    sensor = Stuck()
-    with pytest.raises(analyze.CalibrationError):
-        analyze.calibrate(sensor, vclock, DetectorConfig(), 20.0)
-    assert vclock.now() == pytest.approx(20.0 - 1 / 25.0)
-    assert isinstance(vclock, VirtualClock)

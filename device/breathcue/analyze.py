@@ -1,10 +1,8 @@
-"""`breathcue analyze` and `breathcue calibrate`: the streaming detector over a recording or the strap.
+"""`breathcue analyze`: the streaming detector over a recording; the baseline file `calibrate` writes.
 
 ``analyze`` feeds a recording through the very BreathDetector the daemon
 runs, sample by sample, so what it reports is what the device would have
-done live.  ``calibrate`` records calm breathing from the sensor and keeps
-its depth, rate and polarity as the personal baseline in the state dir.
-Both are the standard library only: they run on the Pi Zero.
+done live.  The standard library only: it runs on the Pi Zero.
 """
 
 from __future__ import annotations
@@ -17,23 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable
 
-from .clock import Clock
 from .config import Config, DetectorConfig, parse, to_dict
 from .core.detector import MAX_INTERVAL_SECONDS, Baseline, BreathDetector
 from .core.types import Event, Sample
-from .hw.ports import Sensor
 from .hw.replay import MISSING, Recording, load_recording, resample
 
 MAX_DIRECT_HZ = 50.0  # a recording at or below this rate is analysed at its own rate...
 ANALYSIS_HZ = 25.0  # ...a faster one is resampled to this, the daemon's rate
 BASELINE_FILE = "baseline.json"
-CALIBRATION_MIN_BREATHS = 5
-CALIBRATION_MAX_BAD_SHARE = 0.2  # calibration fails when more of the time than this is lost or artefact
 PERIODS = ("hold", "shallow", "rapid", "artifact")  # states that have *_start and *_end events
-
-
-class CalibrationError(Exception):
-    """The strap signal could not give a baseline; the message says why and what to try."""
 
 
 @dataclass
@@ -231,54 +221,6 @@ def load_baseline(path: Path) -> Baseline:
     if polarity not in (None, "normal", "inverted"):
         raise ValueError(f"{path}: polarity = {polarity!r}: expected \"normal\", \"inverted\" or null")
     return Baseline(float(depth), float(rate), polarity)
-
-
-def calibrate(sensor: Sensor, clock: Clock, config: DetectorConfig, seconds: float) -> tuple[Baseline, dict[str, Any]]:
-    """Record ``seconds`` of calm breathing and compute the baseline from the breaths found.
-
-    The detector starts cold (no baseline), so nothing from an older
-    calibration leaks in.  Raises CalibrationError when the signal is lost or
-    disturbed too much of the time, or too few breaths come through.
-    """
-    rate = sensor.rate_hz
-    detector = BreathDetector(config, rate)
-    events: list[Event] = []
-    bad = 0
-    n = 0
-    count = int(seconds * rate)
-    for n in range(count):
-        t = n / rate
-        clock.sleep_until(t)
-        sample = sensor.read(t)
-        if sample is None:
-            break
-        events.extend(detector.update(sample))
-        if detector.status.state in ("signal_lost", "artifact"):
-            bad += 1
-    read = n + 1 if count else 0
-    events.extend(detector.finish(read / rate))
-    breaths = [e for e in events if e.name == "breath"]
-    if read and bad / read > CALIBRATION_MAX_BAD_SHARE:
-        reasons = sorted({e.get("reason") for e in events if e.name == "signal_lost"} | ({"motion"} if any(e.name == "artifact_start" for e in events) else set()))
-        raise CalibrationError(
-            f"the strap signal was unusable {100 * bad / read:.0f}% of the time ({', '.join(reasons) or 'lost'}): "
-            "check the strap is on and plugged in, sit still, and try again"
-        )
-    if len(breaths) < CALIBRATION_MIN_BREATHS:
-        raise CalibrationError(
-            f"only {len(breaths)} breaths found in {read / rate:.0f} s (at least {CALIBRATION_MIN_BREATHS} needed): "
-            "breathe calmly and normally, make sure the strap is snug, or calibrate for longer (--seconds)"
-        )
-    if any(e.name == "hold_start" for e in events):
-        raise CalibrationError("a breath hold came up during calibration: breathe calmly and normally, and try again")
-    peaks = [e.get("peak") for e in breaths]
-    intervals = [b - a for a, b in zip(peaks, peaks[1:])]
-    baseline = Baseline(
-        depth=statistics.median(e.get("depth") for e in breaths),
-        rate_bpm=60.0 / statistics.median(intervals),
-        polarity=detector.polarity,
-    )
-    return baseline, {"breaths": len(breaths), "seconds": round(read / rate, 1)}
 
 
 def progress_for(out: IO[str], seconds: float, label: str) -> Progress | None:

@@ -22,7 +22,9 @@ from .clock import Clock
 from .config import DEFAULT_SOURCE, Config, ConfigError, SessionConfig
 from .core import adherence, cues, schedule
 from .core.adherence import Adherence
+from .core.calibration import GUIDED_BREATHS, Calibration, CalibrationError
 from .core.detector import Baseline, BreathDetector
+from .core.guided import GuidedPolarity, Verdict
 from .core.pacing import PacedSession, PatternError, Ramp, pattern_by_name
 from .core.relaxation import NAME as RELAXATION
 from .core.relaxation import Relaxation
@@ -36,6 +38,7 @@ log = logging.getLogger(__name__)
 
 RECENT_EVENTS = 10  # non-breath events kept for the status
 MAX_DND_MINUTES = 720  # a do-not-disturb from the web or MQTT lasts at most this long
+SESSION_GUIDE_CYCLES = 6  # guide cycles of a paced session before its evidence may correct the polarity
 NOTIFY_STATUS_SECONDS = 5.0  # how often systemd's STATUS= line is refreshed
 RESTART_RING_KEYS = ("pixels", "backend", "pin", "pixel_order", "fps")  # the ring is opened and timed once
 REFRESH_SECONDS = 1.0
@@ -98,7 +101,9 @@ class SessionFollower(Sink):
     def event(self, event: Event, wall: datetime) -> None:
         if event.name == "session_start" and self.daemon.session is not None:
             self.follow(self.daemon.session.volume)
-        elif event.name == "session_end":
+        elif event.name == "calibration_guide" and self.daemon.calibration is not None:
+            self.follow(self.daemon.calibration.guide_volume)
+        elif event.name in ("session_end", "calibration_end"):
             self.follow(None)
 
 
@@ -108,6 +113,18 @@ class Command:
 
     name: str
     args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CalibrationRun:
+    """A calibration the daemon runs on request; ``reply`` gets its progress and result as JSON-ready dicts."""
+
+    calibration: Calibration
+    reply: Callable[[dict[str, Any]], None]
+    next_progress: float = 0.0
+
+    def guide_volume(self, t: float) -> float:
+        return self.calibration.guide(t) or 0.0
 
 
 @dataclass(frozen=True)
@@ -171,6 +188,8 @@ class Daemon:
         self.look = Look.from_config(self.config)
         self.mirror = BreathMirror()
         self.session: ActiveSession | None = None
+        self.session_guide: GuidedPolarity | None = None  # the polarity evidence of the session running
+        self.calibration: CalibrationRun | None = None
         self.exit_when_session_ends = False
         self.planner = schedule.Planner()
         self.paused_until: datetime | None = None
@@ -208,6 +227,7 @@ class Daemon:
         if self.session is not None:
             self.end_session("replaced", t)
         self.session = ActiveSession(session, t, style or self.config.pacing.style, name, scheduled)
+        self.session_guide = GuidedPolarity(self.sensor.rate_hz, min_cycles=SESSION_GUIDE_CYCLES) if isinstance(session, PacedSession) else None
         minutes = None if session.duration is None else round(session.duration / 60.0, 2)
         when = None if scheduled is None else scheduled.isoformat(timespec="minutes")
         self._emit(Event("session_start", t, {"pattern": name, "scheduled": when, "minutes": minutes}))
@@ -220,6 +240,7 @@ class Daemon:
             return
         t = self.clock.now() if t is None else t
         self.session = None
+        self.session_guide = None
         fields = {
             "pattern": active.name,
             "scheduled": None if active.scheduled is None else active.scheduled.isoformat(timespec="minutes"),
@@ -253,7 +274,9 @@ class Daemon:
         Commands (docs/cues.md): ``snooze`` (minutes=None), ``cancel``,
         ``start_session`` (pattern=None, minutes=None), ``pause``,
         ``do_not_disturb`` (minutes=None), ``resume``,
-        ``button`` (press="short"|"long"|"double"|"triple") and ``reload``.
+        ``button`` (press="short"|"long"|"double"|"triple"), ``reload``,
+        ``calibrate`` (seconds=60, reply=a callable given progress and result)
+        and ``calibrate_cancel``.
         """
         self._commands.put(Command(name, args))
 
@@ -289,6 +312,9 @@ class Daemon:
         self._acknowledge("cancel", t)
 
     def _do_start_session(self, t: float, pattern: str | None = None, minutes: float | None = None) -> None:
+        if self.calibration is not None:
+            log.info("no session now: a calibration is running")
+            return
         self._start_named(pattern, minutes, t)
         self._acknowledge("session", t)
 
@@ -335,6 +361,81 @@ class Daemon:
                 return
         self._emit(Event("button", t, {"press": press, "action": action}))
         getattr(self, f"_do_{action}")(t)
+
+    def _do_calibrate(self, t: float, seconds: float = 60.0, reply: Callable[[dict[str, Any]], None] | None = None) -> None:
+        """Calibrate while running (`breathcue calibrate` over the control socket): calm breathing, then guided breaths.
+
+        A session running ends; nudges and scheduled sessions wait until it is over.
+        """
+        answer = reply or (lambda message: None)
+        if self.calibration is not None:
+            answer({"error": "a calibration is already running"})
+            return
+        if self.session is not None:
+            self.end_session("replaced", t)
+        calibration = Calibration(self.config.detector, self.sensor.rate_hz, seconds, t)
+        self.calibration = CalibrationRun(calibration, answer, t)
+        self._emit(Event("calibration_start", t, {"seconds": seconds, "guided_breaths": GUIDED_BREATHS}))
+
+    def _do_calibrate_cancel(self, t: float) -> None:
+        if self.calibration is not None:
+            self._end_calibration(t, cancelled=True)
+
+    def _calibrate_step(self, sample: Sample) -> None:
+        """Feed the running calibration; tell the asker how it goes once a second; finish it."""
+        run = self.calibration
+        assert run is not None
+        cal, t = run.calibration, sample.t
+        before = cal.phase
+        cal.update(sample)
+        if before == "calm" and cal.phase == "guided":
+            self._emit(Event("calibration_guide", t, {"breaths": GUIDED_BREATHS, "bpm": round(cal.session.pattern.bpm, 2)}))
+        if cal.done:
+            self._end_calibration(t)
+        elif t >= run.next_progress:
+            run.next_progress = t + 1.0
+            run.reply({"progress": cal.progress(t).to_json_dict()})
+
+    def _end_calibration(self, t: float, cancelled: bool = False) -> None:
+        """Apply a finished calibration live (the baseline sink saves it), or report why there is none."""
+        run = self.calibration
+        assert run is not None
+        self.calibration = None
+        try:
+            if cancelled:
+                raise CalibrationError("cancelled")
+            result = run.calibration.outcome()
+        except CalibrationError as exc:
+            fields: dict[str, Any] = {"outcome": "cancelled" if cancelled else "failed", "reason": str(exc)}
+            self._emit(Event("calibration_end", t, fields))
+            run.reply({"error": str(exc)})
+            return
+        baseline = result.baseline
+        self.baseline = baseline
+        self.detector = BreathDetector(self.config.detector, self.sensor.rate_hz, baseline)
+        if baseline.polarity is not None and self.config.detector.polarity == "auto":
+            self.detector.set_polarity(baseline.polarity)
+        fields = {"outcome": "saved", "depth": baseline.depth, "rate_bpm": baseline.rate_bpm, "polarity": baseline.polarity, **result.info()}
+        self._emit(Event("calibration_end", t, fields))
+        run.reply({"result": {**fields, "text": result.describe()}})
+
+    def _guided_polarity(self, t: float, verdict: Verdict, source: str) -> None:
+        """Evidence from the guide that the strap reads the other way round: correct the detector (unless configured)."""
+        previous = self.detector.polarity
+        if verdict.polarity is None or verdict.polarity == previous:
+            return
+        applied = self.config.detector.polarity == "auto"
+        if applied:
+            self.detector.set_polarity(verdict.polarity)
+            if self.baseline is not None:
+                self.baseline = replace(self.baseline, polarity=verdict.polarity)
+        else:
+            log.warning(
+                "the strap reads %s during the %s, but detector.polarity is %r: set it to \"auto\" or %r",
+                verdict.polarity, source, self.config.detector.polarity, verdict.polarity,
+            )
+        fields = {"polarity": verdict.polarity, "previous": previous, "source": source, "applied": applied}
+        self._emit(Event("polarity", t, {**fields, "correlation": round(verdict.correlation, 3), "lag": verdict.lag_seconds}))
 
     def _do_reload(self, t: float) -> None:
         """SIGHUP: load the config again; an invalid one keeps the old running and is reported."""
@@ -440,7 +541,7 @@ class Daemon:
         self._dim = schedule.dim_factor(wall, sched)
         t = self.clock.now()
         quiet = any(until is not None and t < until for until in (self.cue_state.snoozed_until, self.cue_state.dnd_until))
-        if self.session is None and self.paused_until is None and not quiet and self.config.session:
+        if self.session is None and self.calibration is None and self.paused_until is None and not quiet and self.config.session:
             due = schedule.due_session(self.planner, wall, self.config.session, sched)
             if due is not None:
                 self.planner = schedule.mark_done(self.planner, due, wall)
@@ -449,7 +550,7 @@ class Daemon:
     def _inputs(self) -> cues.Inputs:
         baseline = self.detector.baseline
         return cues.Inputs(
-            "session" if self.session is not None else self._block,
+            "session" if self.session is not None else "calibrating" if self.calibration is not None else self._block,
             self.detector.status.rate_bpm,
             baseline.rate_bpm if baseline is not None else None,
             self.clock.wall().toordinal(),
@@ -467,6 +568,14 @@ class Daemon:
             if sign != self.mirror.sign:  # the detector has learnt which way an inhale moves the strap
                 self.mirror = BreathMirror(sign)
             self.mirror.update(t, sample.value)
+        if self.calibration is not None:
+            self._calibrate_step(sample)
+        guide = self.session_guide
+        if guide is not None and self.session is not None:
+            seen = guide.cycles
+            guide.update(sample.value, self.session.volume(t))
+            if guide.cycles > seen:
+                self._guided_polarity(t, guide.verdict(), "session")
         events = self.detector.update(sample)
         if events or not self.cue_state.idle:
             self.cue_state, cue_events = cues.step(self.cue_state, events, t, self._inputs(), self.config.cues)
@@ -515,6 +624,10 @@ class Daemon:
             ack=self.ack,
             dim=self._dim,
         )
+        if self.calibration is not None:  # still while it listens to calm breathing, then the guided breaths
+            cal = self.calibration.calibration
+            guided = (cal.session, t - cal.calm_end, self.config.pacing.style)
+            view = View(session=guided, dim=self._dim) if cal.phase == "guided" else View(dim=0.0)
         self._show(draw(self.look, t, view), t)
         self.notifier.watchdog()
         if active is not None and active.ended(t):
@@ -595,6 +708,7 @@ class Daemon:
                 "max_per_day": total,
                 "learnt": cues.learnt(state, self.config.cues) if state.day == inputs.day else {},
             },
+            "calibration": None if self.calibration is None else self.calibration.calibration.progress(t).to_json_dict(),
             "ambient": self.config.ambient.mode,
             "config": {"source": self.source, "loaded": self.config_loaded, "errors": list(self.config_errors)},
             "recent_events": list(self.recent),
@@ -606,6 +720,8 @@ class Daemon:
         depth = f"{100 * s.rel_depth:3.0f}%" if s.rel_depth else " --"
         if self.session is not None:
             extra = f"  session: {self.session.name or 'paced'}"
+        elif self.calibration is not None:
+            extra = f"  calibrating: {self.calibration.calibration.progress(self.clock.now()).describe()}"
         elif self.cue_state.cue is not None:
             extra = f"  cue: {self.cue_state.cue.reason} (level {self.cue_state.cue.level})"
         elif self.paused_until is not None:

@@ -94,13 +94,15 @@ class GuidedPolarity:
     """Correlate the strap signal with the guide, sample by sample; ``verdict()`` at any time.
 
     ``min_swing`` is the smallest change over a guided breath that a snug
-    strap gives, in the signal's units (volts at the ADC on the device).
+    strap gives, in the signal's units (volts at the ADC on the device);
+    ``min_cycles`` the guide cycles to see before deciding.
     """
 
-    def __init__(self, rate_hz: float, min_swing: float = 0.0) -> None:
+    def __init__(self, rate_hz: float, min_swing: float = 0.0, min_cycles: int = MIN_CYCLES) -> None:
         if not rate_hz > 0:
             raise ValueError(f"rate {rate_hz!r} Hz: expected more than 0")
         self.min_swing = min_swing
+        self.min_cycles = min_cycles
         self._per_block = max(1, round(BLOCK_SECONDS * rate_hz))
         self._block_seconds = self._per_block / rate_hz
         self._lead = round(-MIN_LAG_SECONDS / self._block_seconds)  # the signal is delayed this many blocks
@@ -234,7 +236,7 @@ class GuidedPolarity:
         def abstain(reason: str) -> Verdict:
             return Verdict(None, reason, r, lag, abs(r), swing, self._cycles)
 
-        if self._cycles < MIN_CYCLES or self._n == 0:
+        if self._cycles < self.min_cycles or self._n == 0:
             return abstain("too_few_cycles")
         if size < self.min_swing:
             return abstain("too_small")
