@@ -130,7 +130,7 @@ def test_the_daemon_status_has_every_documented_key(default_config, vclock):
     daemon = Daemon(default_config, vclock, SimulatedBreather(seed=1), RecordingRing(24), seconds=30)
     daemon.run()
     s = daemon.status()
-    assert set(s) == {"t", "wall", "state", "rate_bpm", "depth", "rel_depth", "cue", "session", "nudges",
+    assert set(s) == {"t", "wall", "state", "rate_bpm", "depth", "rel_depth", "cue", "session", "calibration", "nudges",
                       "ambient", "config", "recent_events"}
     assert set(s["nudges"]) == {"allowed", "blocked", "snoozed_until", "paused_until", "do_not_disturb_until", "today",
                                 "max_per_day", "learnt"}
