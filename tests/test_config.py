@@ -161,3 +161,38 @@ def test_garbage_text_raises_only_config_error(text):
         parse_text(text)
     except ConfigError:
         pass
+
+
+@pytest.mark.parametrize("text, says", [
+    ("x = " + "[" * 600 + "]" * 600, "nested too deep"),
+    ("x = " + "{a = " * 600 + "1" + "}" * 600, "nested too deep"),
+    ("[ring]\nfps = " + "9" * 5000, "4300 digits"),
+    ("[ring]\nbrightness = 1e400", "ring.brightness = Infinity"),
+    ("[ring]\nbrightness = inf", "ring.brightness = Infinity"),
+    ("[detector]\nhold_seconds = " + "9" * 400, "detector.hold_seconds"),
+])
+def test_pathological_files_are_one_line_config_errors(text: str, says: str):
+    with pytest.raises(ConfigError) as caught:
+        parse_text(text)
+    assert says in str(caught.value) and len(caught.value.errors) == 1 and "\n" not in caught.value.errors[0]
+
+
+def test_an_endless_or_huge_file_is_refused_unread(tmp_path: Path):
+    for endless in ("/dev/full", "/dev/zero"):
+        with pytest.raises(ConfigError, match="longer than a config can be"):
+            configmod.load_file(Path(endless))
+    big = tmp_path / "big.toml"
+    big.write_text("# x\n" * (configmod.MAX_BYTES // 4 + 1))
+    with pytest.raises(ConfigError, match="larger than a config can be"):
+        configmod.load_file(big)
+
+
+def test_config_check_exits_2_with_one_line_on_a_deep_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    from breathcue.cli import main
+
+    deep = tmp_path / "deep.toml"
+    deep.write_text("x = " + "[" * 600 + "]" * 600)
+    assert main(["config", "check", str(deep)]) == 2
+    assert main(["config", "check", "/dev/full"]) == 2
+    err = capsys.readouterr().err
+    assert "nested too deep" in err and "longer than a config" in err and "Traceback" not in err

@@ -448,6 +448,10 @@ class Daemon:
             self.config_errors = list(exc.errors)
             log.error("config reload failed, keeping the running config:\n%s", exc)
             self._emit(Event("config_error", t, {"source": exc.source, "errors": list(exc.errors)}))
+        except Exception as exc:  # a bug in reading a config must not end the daemon (systemd would loop on it)
+            self.config_errors = [f"cannot load the config: {type(exc).__name__}: {exc}"[:200]]
+            log.exception("config reload failed, keeping the running config")
+            self._emit(Event("config_error", t, {"source": self.source, "errors": list(self.config_errors)}))
         else:
             self._apply(new, source, t)
         self.notifier.ready(self.status_line())

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import math
 import os
 import re
 import tomllib
@@ -31,6 +32,8 @@ from .core.pacing import pattern_names
 from .core.relaxation import NAME as RELAXATION
 
 SYSTEM_CONFIG = Path("/etc/breathcue/config.toml")
+MAX_BYTES = 256 * 1024
+"""A config file larger than this is refused unread: the commented default is about 10 kB."""
 ENV_CONFIG = "BREATHCUE_CONFIG"
 DEFAULT_SOURCE = "<defaults>"
 
@@ -558,8 +561,11 @@ class _Parser:
         if not self.accepts(kind, raw):
             self.error(key, raw, _describe(meta, kind))
             return _BAD
-        value = float(raw) if kind is float else raw
-        if kind is float and value != value:  # NaN
+        try:
+            value = float(raw) if kind is float else raw
+        except OverflowError:  # an integer past any float
+            value = math.inf
+        if kind is float and not math.isfinite(value):  # nan, inf: no key means either
             self.error(key, raw, _describe(meta, kind))
             return _BAD
         return self.checked(meta, value, key, kind)
@@ -588,7 +594,10 @@ _BAD = object()
 def parse(data: Mapping[str, Any], source: str = DEFAULT_SOURCE) -> Config:
     """Validate a TOML document (already decoded) into a Config."""
     parser = _Parser()
-    config = parser.table(Config, dict(data), "")
+    try:
+        config = parser.table(Config, dict(data), "")
+    except RecursionError:  # a value nested hundreds deep, shown in an error message
+        raise ConfigError(source, ["a value is nested too deep"]) from None
     if parser.errors:
         raise ConfigError(source, parser.errors)
     return config
@@ -597,19 +606,41 @@ def parse(data: Mapping[str, Any], source: str = DEFAULT_SOURCE) -> Config:
 def parse_text(text: str, source: str = DEFAULT_SOURCE) -> Config:
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(source, [f"not valid TOML: {exc}"]) from None
+    except RecursionError:  # tomllib recurses once per level of nested arrays and inline tables
+        raise ConfigError(source, ["not valid TOML: nested too deep"]) from None
+    except ValueError as exc:  # TOMLDecodeError, or an integer of more than 4,300 digits
+        raise ConfigError(source, [f"not valid TOML: {one_line(exc).split(';')[0]}"]) from None
     return parse(data, source)
 
 
-def load_file(path: Path) -> Config:
+def one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+def read_bounded(path: Path) -> str:
+    """The file's text; ConfigError when it cannot be read, is over MAX_BYTES, or is not UTF-8.
+
+    The size is checked before reading, and the read stops past the bound
+    anyway: a device such as /dev/full or /dev/zero never ends.
+    """
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(str(path), ["not a UTF-8 text file"]) from None
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > MAX_BYTES:
+                raise ConfigError(str(path), [f"{size} bytes: larger than a config can be ({MAX_BYTES // 1024} KiB); not read"])
+            data = f.read(MAX_BYTES + 1)
     except OSError as exc:
         raise ConfigError(str(path), [f"cannot read: {exc.strerror or exc}"]) from None
-    return parse_text(text, str(path))
+    if len(data) > MAX_BYTES:
+        raise ConfigError(str(path), [f"longer than a config can be ({MAX_BYTES // 1024} KiB); not read further"])
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(str(path), ["not a UTF-8 text file"]) from None
+
+
+def load_file(path: Path) -> Config:
+    return parse_text(read_bounded(path), str(path))
 
 
 def default_text() -> str:
