@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable
 
+from . import jsonout
 from .config import Config, DetectorConfig, parse, to_dict
 from .core.detector import MAX_INTERVAL_SECONDS, Baseline, BreathDetector
 from .core.types import Event, Sample
@@ -143,8 +144,8 @@ def summarize(events: list[Event], duration: float, detector: BreathDetector) ->
 
 def write_jsonl(analysis: Analysis, out: IO[str]) -> None:
     for e in analysis.events:
-        out.write(json.dumps(e.to_json_dict()) + "\n")
-    out.write(json.dumps(analysis.summary) + "\n")
+        out.write(jsonout.dumps(e.to_json_dict()) + "\n")
+    out.write(jsonout.dumps(analysis.summary) + "\n")
 
 
 def write_table(analysis: Analysis, out: IO[str]) -> None:
@@ -199,28 +200,48 @@ def save_baseline(baseline: Baseline, path: Path, extra: dict[str, Any] | None =
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {**dataclasses.asdict(baseline), **(extra or {})}
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    tmp.write_text(jsonout.dumps(data, indent=2) + "\n", encoding="utf-8")
     tmp.replace(path)
 
 
-def load_baseline(path: Path) -> Baseline:
-    """Read a baseline written by ``breathcue calibrate``; a bad file is a ValueError naming the problem."""
+ADC_STEPS = 32768
+"""An ADS1115 reading has 2**15 steps from zero to full scale: a breath shallower than one is not a reading."""
+
+
+def load_baseline(path: Path, full_scale_v: float | None = None) -> Baseline:
+    """Read a baseline written by ``breathcue calibrate``; a bad file is a ValueError naming the problem.
+
+    The depth must be a finite number from one step of the ADC to twice its
+    full scale (the whole range from -FS to +FS): anything else is not a
+    breath, and would make every relative depth NaN, infinite or zero.
+    Without ``full_scale_v`` (a recording in other units) it must be finite
+    and positive, and not so small that dividing by it overflows.
+    """
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise ValueError(f"{path}: cannot read the baseline: {exc.strerror or exc}") from None
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}: not a baseline file (invalid JSON: {exc.msg})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: not a baseline file (invalid JSON: {getattr(exc, 'msg', 'not UTF-8')})") from None
+    except RecursionError:
+        raise ValueError(f"{path}: not a baseline file (nested too deep)") from None
     if not isinstance(data, dict):
         raise ValueError(f"{path}: not a baseline file (expected a JSON object)")
     depth, rate, polarity = data.get("depth"), data.get("rate_bpm"), data.get("polarity")
-    if not isinstance(depth, (int, float)) or isinstance(depth, bool) or not depth > 0:
-        raise ValueError(f"{path}: depth = {depth!r}: expected a positive number (run `breathcue calibrate`)")
+    lo, hi = (full_scale_v / ADC_STEPS, 2 * full_scale_v) if full_scale_v else (1e-9, 1e9)
+    if not isinstance(depth, (int, float)) or isinstance(depth, bool) or not lo <= depth <= hi:
+        raise ValueError(f"{path}: depth = {show(depth)}: expected a number from {lo:.3g} to {hi:.3g} (run `breathcue calibrate`)")
     if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 2 <= rate <= 60:
-        raise ValueError(f"{path}: rate_bpm = {rate!r}: expected a number of breaths a minute from 2 to 60")
+        raise ValueError(f"{path}: rate_bpm = {show(rate)}: expected a number of breaths a minute from 2 to 60")
     if polarity not in (None, "normal", "inverted"):
-        raise ValueError(f"{path}: polarity = {polarity!r}: expected \"normal\", \"inverted\" or null")
+        raise ValueError(f"{path}: polarity = {show(polarity)}: expected \"normal\", \"inverted\" or null")
     return Baseline(float(depth), float(rate), polarity)
+
+
+def show(value: Any) -> str:
+    """A value for a one-line message, shortened."""
+    text = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def progress_for(out: IO[str], seconds: float, label: str) -> Progress | None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import IO, Any, Callable
 
+from . import jsonout
 from .clock import Clock
 from .config import DEFAULT_SOURCE, Config, ConfigError, SessionConfig
 from .core import adherence, cues, schedule
@@ -72,7 +73,7 @@ class EventWriter(Sink):
         self.out = out
 
     def event(self, event: Event, wall: datetime) -> None:
-        self.out.write(json.dumps(event.to_json_dict()) + "\n")
+        self.out.write(jsonout.dumps(event.to_json_dict()) + "\n")
 
 
 class FrameWriter(Sink):
@@ -82,7 +83,7 @@ class FrameWriter(Sink):
         self.out = out
 
     def frame(self, t: float, rgb: list[RGBBytes]) -> None:
-        self.out.write(json.dumps({"t": round(t, 4), "rgb": rgb}, separators=(",", ":")) + "\n")
+        self.out.write(json.dumps({"t": round(t, 4), "rgb": rgb}, separators=(",", ":"), allow_nan=False) + "\n")
 
 
 class SessionFollower(Sink):

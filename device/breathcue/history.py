@@ -27,6 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from . import jsonout
 from .app import Daemon, Sink
 from .clock import Clock
 from .config import Config
@@ -381,7 +382,7 @@ class Writer:
 
 
 def _json(fields: Any) -> str:
-    return json.dumps(fields, separators=(",", ":"), default=str, allow_nan=False)
+    return jsonout.dumps(fields, separators=(",", ":"), default=str)
 
 
 def _number(value: Any) -> float | None:

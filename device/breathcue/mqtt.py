@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 from zoneinfo import ZoneInfo
 
-from . import __version__
+from . import __version__, jsonout
 from .app import Sink
 from .config import Config, ConfigError, MqttConfig
 from .core.types import Event
@@ -68,7 +68,7 @@ def read_password(config: MqttConfig, source: str) -> str | None:
             password = f.readline().rstrip("\r\n")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a UTF-8 text file"
-        raise ConfigError(source, [f"mqtt.password_file = {json.dumps(str(path))}: cannot read: {reason}"]) from None
+        raise ConfigError(source, [f"mqtt.password_file = {json.dumps(str(path), allow_nan=False)}: cannot read: {reason}"]) from None
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         log.warning("%s can be read by other users: chmod 600 it", path)
     return password
@@ -143,8 +143,8 @@ def discovery(topics: Topics) -> dict[str, dict[str, Any]]:
 def state_of(status: dict[str, Any], holds_today: int) -> dict[str, Any]:
     """The one state message every entity reads, from the daemon's status."""
     nudges = status.get("nudges") or {}
-    rel = status.get("rel_depth")
-    rate = status.get("rate_bpm")
+    rel = jsonout.finite(status.get("rel_depth"))
+    rate = jsonout.finite(status.get("rate_bpm"))
     cue = status.get("cue")
     state = status.get("state")
     return {
@@ -283,7 +283,7 @@ class MqttSink(Sink):
     def _announce(self) -> None:
         """Discovery configs, availability and the state: what Home Assistant needs after a (re)start."""
         for topic, payload in self.configs.items():
-            self.client.publish(topic, json.dumps(payload), qos=1, retain=True)
+            self.client.publish(topic, jsonout.dumps(payload), qos=1, retain=True)
         self.client.publish(self.topics.availability, "online", qos=1, retain=True)
         self._publish_state()
 
@@ -291,7 +291,7 @@ class MqttSink(Sink):
         state = self._state
         if state is not None:
             self._sent = state
-            self.client.publish(self.topics.state, json.dumps(state), qos=0, retain=True)
+            self.client.publish(self.topics.state, jsonout.dumps(state), qos=0, retain=True)
 
     def _roll_day(self, day: str) -> None:
         if self._day != day:
@@ -321,5 +321,5 @@ def open_sinks(config: Config, state_dir: Path | None, daemon: Daemon) -> list[S
         log.error("no MQTT: %s", exc)
         return []
     except OSError as exc:  # the TLS CA file (ssl.SSLError is an OSError)
-        raise ConfigError(daemon.source, [f"mqtt.ca_file = {json.dumps(mqtt.ca_file)}: cannot use it for TLS: {exc}"]) from None
+        raise ConfigError(daemon.source, [f"mqtt.ca_file = {json.dumps(mqtt.ca_file, allow_nan=False)}: cannot use it for TLS: {exc}"]) from None
     return [sink]

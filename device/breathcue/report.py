@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import IO, Any, Iterator
 
-from . import history
+from . import history, jsonout
 
 EXPORT_TABLES = ("minutes", "episodes", "cues", "sessions", "buttons", "events")
 REPORT_KEYS = (
@@ -520,7 +520,7 @@ def export(conn: sqlite3.Connection, out: IO[str], fmt: str, tables: tuple[str, 
     if fmt == "jsonl":
         for table in tables:
             for row in export_rows(conn, table, since, tz):
-                out.write(json.dumps({"table": table, **row}, ensure_ascii=False) + "\n")
+                out.write(jsonout.dumps({"table": table, **row}, ensure_ascii=False) + "\n")
                 count += 1
         return count
     rows = [(table, row) for table in tables for row in export_rows(conn, table, since, tz)]
@@ -533,7 +533,7 @@ def export(conn: sqlite3.Connection, out: IO[str], fmt: str, tables: tuple[str, 
     writer.writeheader()
     for table, row in rows:
         if DETAIL in row:
-            row[DETAIL] = json.dumps(row[DETAIL], ensure_ascii=False, separators=(",", ":"))
+            row[DETAIL] = jsonout.dumps(row[DETAIL], ensure_ascii=False, separators=(",", ":"))
         writer.writerow({"table": table, **row} if len(tables) > 1 else row)
     return len(rows)
 
@@ -603,7 +603,7 @@ def report_command(
     except (history.HistoryError, ReportError, sqlite3.Error) as exc:
         return _fail(exc, err)
     if fmt == "json":
-        out.write(json.dumps(data, indent=2) + "\n")
+        out.write(jsonout.dumps(data, indent=2) + "\n")
     elif fmt == "text" or png is None:
         out.write(text(data))
     if png is not None:

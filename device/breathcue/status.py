@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
+from . import jsonout
 from .app import Sink
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ class StatusFile(Sink):
             "updated": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
         }
         try:
-            write_atomic(self.path, json.dumps(record, indent=1, ensure_ascii=False) + "\n")
+            write_atomic(self.path, jsonout.dumps(record, indent=1, ensure_ascii=False) + "\n")
         except OSError as exc:  # a full or read-only disk must not stop the ring
             if not self._failing:
                 log.error("cannot write %s: %s", self.path, exc.strerror or exc)

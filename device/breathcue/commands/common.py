@@ -193,14 +193,17 @@ def extra_sinks(config: configmod.Config, state_dir: Path | None, daemon: "Daemo
     return sinks
 
 
-def calibrated_baseline(state_dir: Path | None) -> "Baseline | None":
-    """The baseline `breathcue calibrate` saved in the state dir, if any; a bad file is logged and left out."""
+def calibrated_baseline(state_dir: Path | None, full_scale_v: float | None = None) -> "Baseline | None":
+    """The baseline `breathcue calibrate` saved in the state dir, if any; a bad file is logged and left out.
+
+    ``full_scale_v`` (sensor.full_scale_v) bounds a plausible depth.
+    """
     from ..analyze import baseline_path, load_baseline
 
     if state_dir is None or not baseline_path(state_dir).exists():
         return None
     try:
-        return load_baseline(baseline_path(state_dir))
+        return load_baseline(baseline_path(state_dir), full_scale_v)
     except ValueError as exc:
         log.warning("%s; starting without a calibrated baseline", exc)
         return None

@@ -73,7 +73,7 @@ def cmd_pace(args: argparse.Namespace) -> int:
     state = configmod.state_dir(args.state_dir) if args.clock == "real" or args.state_dir else None
     with output_sinks(args) as sinks:
         parts = select.build(config, force_sim=args.sim, seed=args.seed)
-        daemon = Daemon(config, clock, parts.sensor, parts.ring, sinks, args.seconds, baseline=calibrated_baseline(state))
+        daemon = Daemon(config, clock, parts.sensor, parts.ring, sinks, args.seconds, baseline=calibrated_baseline(state, config.sensor.full_scale_v))
         if parts.breather is not None:
             daemon.sinks.append(SessionFollower(daemon, parts.breather.follow))
         daemon.start_session(session, style=args.style, name=pace_name(args))

@@ -44,7 +44,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         daemon = Daemon(
             config, clock, parts.sensor, parts.ring, sinks, args.seconds,
             notifier=Notifier.from_env(), reload=lambda: configmod.load(args.config), source=source,
-            baseline=calibrated_baseline(state),
+            baseline=calibrated_baseline(state, config.sensor.full_scale_v),
         )
         daemon.sinks.extend(extra_sinks(config, state, daemon))
         if parts.breather is not None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from .. import config as configmod
+from .. import jsonout
 from .common import EXIT_FAIL, EXIT_NOT_RUNNING, EXIT_OK, add_common
 
 
@@ -27,7 +27,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"breathcue: {exc}", file=sys.stderr)
         return EXIT_FAIL
     if args.json:
-        print(json.dumps(current, indent=1, ensure_ascii=False))
+        print(jsonout.dumps(current, indent=1, ensure_ascii=False))
     else:
         print(status.describe(current))
     return EXIT_OK if status.is_current(current) else EXIT_NOT_RUNNING

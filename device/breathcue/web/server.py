@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
-from .. import history, report
+from .. import history, jsonout, report
 from ..app import Sink
 from ..config import Config, WebConfig, is_loopback
 from ..core.types import Event, RGBBytes, Sample
@@ -124,7 +124,7 @@ class Hub:
 
 
 def sse(kind: str, data: Any) -> bytes:
-    return f"event: {kind}\ndata: {json.dumps(data, separators=(',', ':'), default=str)}\n\n".encode()
+    return f"event: {kind}\ndata: {jsonout.dumps(data, separators=(',', ':'), default=str)}\n\n".encode()
 
 
 class DashboardSink(Sink):
@@ -346,7 +346,7 @@ class Handler(OneRequestHandler):
         message = "this dashboard needs its token: open /?token=TOKEN once (web.token in the config)"
         challenge = {"WWW-Authenticate": 'Bearer realm="breathcue"'}
         if url.path.startswith("/api/"):
-            body, kind = json.dumps({"error": message}).encode(), "application/json"
+            body, kind = jsonout.dumps({"error": message}).encode(), "application/json"
         else:
             body, kind = f"breathcue: {message}\n".encode(), "text/plain; charset=utf-8"
         self._send(HTTPStatus.UNAUTHORIZED, body, kind, challenge)
@@ -401,7 +401,7 @@ class Handler(OneRequestHandler):
             sink.hub.unsubscribe(q)
 
     def _json(self, code: HTTPStatus, data: Any) -> None:
-        body = json.dumps(data, separators=(",", ":"), default=str).encode()
+        body = jsonout.dumps(data, separators=(",", ":"), default=str).encode()
         self._send(code, body, "application/json", {"Cache-Control": "no-store"})
 
     def _send(self, code: HTTPStatus, body: bytes, kind: str, headers: dict[str, str]) -> None:
