@@ -91,19 +91,20 @@ def test_a_request_trickling_in_gets_408_at_its_deadline(dash):
     assert answer(s).startswith(b"HTTP/1.1 408")
 
 
-def test_past_the_bound_the_oldest_idle_connection_is_shed(dash):
+def test_past_the_bound_the_oldest_idle_connection_is_shed():
+    dash = make(Limits(max_connections=4, max_streams=1, workers=2, head_timeout=30, idle_timeout=30))
     first = connect(dash)
     wait_until(lambda: dash.httpd.connections() == 1)
     others = [connect(dash) for _ in range(SMALL.max_connections)]
     assert answer(first) == b""  # the oldest went to make room
-    wait_until(lambda: dash.httpd.shed == 1)
-    assert dash.httpd.connections() == SMALL.max_connections
+    wait_until(lambda: dash.httpd.shed == 1 and dash.httpd.connections() == 4)
     conn = http.client.HTTPConnection("127.0.0.1", dash.port, timeout=3)
     conn.request("GET", "/api/info")
     assert conn.getresponse().status == 200  # a new request still gets in
     conn.close()
     for s in others:
         s.close()
+    dash.close()
 
 
 def test_a_second_stream_past_the_bound_gets_503(dash):

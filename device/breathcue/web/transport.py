@@ -68,7 +68,7 @@ class Limits:
     """Seconds a connection may sit without a request: a fresh one or a keep-alive one."""
     write_timeout: float = 10.0
     """Seconds one write to a client may block before the connection is dropped."""
-    backlog: int = 128
+    backlog: int = 1024
     max_line: int = 8192
     """Longest request line (414 beyond)."""
     max_head: int = 16384
