@@ -216,13 +216,17 @@ class BaselineKeeper(Sink):
     def event(self, event: Event, wall: datetime) -> None:
         try:
             if event.name == "calibration_end" and event.get("outcome") == "saved":
-                baseline = Baseline(event.get("depth"), event.get("rate_bpm"), event.get("polarity"))
-                info = {k: event.get(k) for k in ("breaths", "seconds", "guided")}
-                save_baseline(baseline, self.path, {**info, "calibrated": wall.isoformat(timespec="seconds")})
+                self.save_calibration({k: event.get(k) for k in ("depth", "rate_bpm", "polarity", "breaths", "seconds", "guided")}, wall)
             elif event.name == "polarity" and event.get("applied"):
                 self._polarity(event.get("polarity"), event.get("source"))
         except OSError as exc:  # a full or read-only disk must not stop the ring
             log.error("cannot write %s: %s", self.path, exc.strerror or exc)
+
+    def save_calibration(self, result: dict[str, Any], wall: datetime) -> None:
+        """Write a calibration's result (a ``calibration_end`` event's fields); OSError when it cannot be written."""
+        baseline = Baseline(result["depth"], result["rate_bpm"], result["polarity"])
+        info = {k: result[k] for k in ("breaths", "seconds", "guided")}
+        save_baseline(baseline, self.path, {**info, "calibrated": wall.isoformat(timespec="seconds")})
 
     def _polarity(self, polarity: str, source: str) -> None:
         try:

@@ -17,7 +17,9 @@ from typing import Any, Callable, Sequence, TextIO
 from .. import config as configmod
 from ..core.calibration import GUIDED_BREATHS, Progress
 from ..core.types import RGBBytes
-from .common import EXIT_FAIL, EXIT_OK, UsageError, add_common, add_source_options, load_config, make_clock, stop_on_signals
+from .common import (
+    EXIT_FAIL, EXIT_OK, UsageError, add_common, add_source_options, load_config, make_clock, output_file, stop_on_signals,
+)
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -74,6 +76,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     config = load_config(args)
     state = configmod.state_dir(args.state_dir)
+    output_file(baseline_path(state))  # a state dir that cannot be made is one line and status 1, before any breathing
     line = ProgressLine(sys.stdout) if sys.stdout.isatty() else None
     plan = f"Breathe calmly for {seconds:g} s, then {GUIDED_BREATHS} slow breaths with the light: in as it brightens, out as it dims"
     try:
@@ -121,7 +124,6 @@ def _standalone(
     answer: dict[str, Any] = {}
     try:
         daemon = Daemon(config, clock, parts.sensor, parts.ring)
-        daemon.sinks.append(BaselineKeeper(state, daemon))
         if parts.breather is not None:
             daemon.sinks.append(SessionFollower(daemon, parts.breather.follow))
         show: Callable[[dict[str, Any]], None] = line or (lambda progress: None)
@@ -140,5 +142,6 @@ def _standalone(
         parts.close()
     if "error" in answer or "result" not in answer:
         raise ControlError(answer.get("error", "stopped before the end"))
+    BaselineKeeper(state, daemon).save_calibration(answer["result"], clock.wall())  # OSError: one line, status 1
     return answer["result"]
 
