@@ -677,6 +677,16 @@ def state_dir(explicit: Path | None, environ: Mapping[str, str] = os.environ) ->
     return Path(data_home) / "breathcue"
 
 
+def sim_state_dir(environ: Mapping[str, str] = os.environ) -> Path:
+    """Where simulated and replayed runs keep their state: beside the real one, never in it.
+
+    The real history only ever holds what the real strap measured, so
+    `breathcue report` never shows the demo's holds as the user's day.
+    """
+    real = state_dir(None, environ)
+    return real.with_name(real.name + "-sim")
+
+
 def to_dict(config: Any) -> Any:
     """The config as plain TOML-ready data (tuples become lists)."""
     if dataclasses.is_dataclass(config):

@@ -193,6 +193,20 @@ def extra_sinks(config: configmod.Config, state_dir: Path | None, daemon: "Daemo
     return sinks
 
 
+def loop_state_dir(args: argparse.Namespace, live: bool) -> Path | None:
+    """Where a command running the loop keeps its state (status, history, baseline).
+
+    ``--state-dir`` when given; otherwise none on the virtual clock (a
+    simulation), the real state dir only when the real strap is ``live``,
+    and for the simulated breather or a recording a folder of their own.
+    """
+    if args.state_dir is not None:
+        return args.state_dir
+    if args.clock == "virtual":
+        return None
+    return configmod.state_dir(None) if live else configmod.sim_state_dir()
+
+
 def calibrated_baseline(state_dir: Path | None, full_scale_v: float | None = None) -> "Baseline | None":
     """The baseline `breathcue calibrate` saved in the state dir, if any; a bad file is logged and left out.
 

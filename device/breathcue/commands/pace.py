@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from .. import config as configmod
 from .args import breaths_per_minute, non_negative_seconds, positive_minutes, positive_seconds, whole_number
 from .common import (
-    UsageError, add_common, add_loop_options, calibrated_baseline, load_config, logs_above, make_clock,
+    UsageError, add_common, add_loop_options, calibrated_baseline, load_config, loop_state_dir, logs_above, make_clock,
     output_sinks, stop_on_signals,
 )
 
@@ -68,11 +68,11 @@ def cmd_pace(args: argparse.Namespace) -> int:
     config = load_config(args)
     session = pace_session(args, config)
     clock = make_clock(args, config)
-    # As `run`: the calibrated baseline tells the detector the strap's polarity, which a
-    # symmetric pattern such as box, from a cold start, cannot.
-    state = configmod.state_dir(args.state_dir) if args.clock == "real" or args.state_dir else None
     with output_sinks(args) as sinks:
         parts = select.build(config, force_sim=args.sim, seed=args.seed)
+        # As `run`: the calibrated baseline tells the detector the strap's polarity, which a
+        # symmetric pattern such as box, from a cold start, cannot.
+        state = loop_state_dir(args, live=not parts.simulated)
         daemon = Daemon(config, clock, parts.sensor, parts.ring, sinks, args.seconds, baseline=calibrated_baseline(state, config.sensor.full_scale_v))
         if parts.breather is not None:
             daemon.sinks.append(SessionFollower(daemon, parts.breather.follow))

@@ -9,7 +9,7 @@ from pathlib import Path
 from .. import config as configmod
 from .args import positive_hz, whole_number
 from .common import (
-    add_common, add_loop_options, add_source_options, calibrated_baseline, extra_sinks, logs_above,
+    add_common, add_loop_options, add_source_options, calibrated_baseline, extra_sinks, loop_state_dir, logs_above,
     make_clock, output_sinks, reload_on_hangup, replay_of, stop_on_signals,
 )
 
@@ -36,11 +36,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     config, source = configmod.load(args.config)
     log.debug("config from %s", source)
     clock = make_clock(args, config)
-    # A virtual-clock run is a simulation: it keeps out of the live status unless told where to write.
-    state = configmod.state_dir(args.state_dir) if args.clock == "real" or args.state_dir else None
     recording = replay_of(args)
     with output_sinks(args) as sinks:
         parts = select.build(config, force_sim=args.sim, seed=args.seed, scenario=args.scenario, replay=recording)
+        state = loop_state_dir(args, live=not parts.simulated and recording is None)
         daemon = Daemon(
             config, clock, parts.sensor, parts.ring, sinks, args.seconds,
             notifier=Notifier.from_env(), reload=lambda: configmod.load(args.config), source=source,
