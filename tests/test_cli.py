@@ -73,7 +73,8 @@ def test_sigterm_exits_0_within_a_second(tmp_path: Path):
     out, err = proc.communicate(timeout=10)
     assert time.monotonic() - sent < 1.0
     assert proc.returncode == 0, err
-    assert "t=" in out  # not a TTY: a plain status line each second
+    assert "0:00  " in out  # not a TTY: a plain status line each second, elapsed time first
+    assert "\nafter 0:" in out and "breaths" in out  # and the run's summary at the end
 
 
 def test_log_lines_go_above_the_ring_drawn_in_place():
@@ -82,7 +83,7 @@ def test_log_lines_go_above_the_ring_drawn_in_place():
     import re
 
     from breathcue.commands.common import logs_above
-    from breathcue.hw.sim import TerminalRing
+    from breathcue.hw.terminal import TerminalRing
 
     screen = io.StringIO()
     ring = TerminalRing(12, screen, tty=True)

@@ -28,12 +28,14 @@ from .core.detector import Baseline, BreathDetector
 from .core.guided import GuidedPolarity, Verdict
 from .core.pacing import PacedSession, PatternError, Ramp, pattern_by_name
 from .core.relaxation import NAME as RELAXATION
+from .core.relaxation import PHASE_SECONDS
 from .core.relaxation import Relaxation
 from .core.render import FrameEncoder
 from .core.scene import Ack, BreathMirror, Look, View, draw
 from .core.types import Event, Frame, RGBBytes, Sample
 from .hw.ports import Ring, Sensor
 from .notify import Notifier
+from .words import clock, event_line, status_line
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +151,15 @@ class ActiveSession:
         if isinstance(plan, Relaxation):
             return plan.at(t - self.started).volume
         return plan.guide(t - self.started).volume
+
+    def phase(self, t: float) -> tuple[str, float]:
+        """The guide's phase at clock time ``t`` and the seconds left in it, for the words on screen."""
+        plan = self.session
+        if isinstance(plan, Relaxation):
+            step = plan.at(t - self.started)
+            return step.phase, (1.0 - step.progress) * PHASE_SECONDS[step.phase]
+        guide = plan.guide(t - self.started)
+        return guide.phase, guide.phase_seconds - guide.elapsed
 
 
 def session_plan(pattern: str, minutes: float, config: Config, ramp: Ramp | None = None) -> PacedSession | Relaxation:
@@ -600,7 +611,7 @@ class Daemon:
                 self._score(event)
         else:
             record = event.to_json_dict()
-            log.info("%s at %.1f s %s", name, event.t, {k: v for k, v in record.items() if k not in ("event", "t")})
+            log.info("%s  %s", clock(event.t), event_line(event))
             self._status_changed = True
             self.recent.append({**record, "wall": wall.isoformat(timespec="seconds")})
         for sink in self.sinks:
@@ -673,6 +684,7 @@ class Daemon:
         def wall_at(when: float | None) -> str | None:
             return None if when is None else (wall + timedelta(seconds=when - t)).isoformat(timespec="seconds")
 
+        phase, phase_left = active.phase(t) if active is not None else (None, 0.0)
         inputs = self._inputs()
         blocked = cues.why_not(state, t, inputs, self.config.cues)
         total, _ = cues.budget(self.config.cues)
@@ -701,6 +713,9 @@ class Daemon:
                 "started": round(active.started, 3),
                 "seconds": round(t - active.started, 1),
                 "minutes": None if active.session.duration is None else round(active.session.duration / 60.0, 2),
+                "left": None if active.session.duration is None else round(active.started + active.session.duration - t, 1),
+                "phase": phase,
+                "phase_left": round(phase_left, 1),
                 "adherence": adherence.summary(active.adherence),
             },
             "nudges": {
@@ -720,26 +735,11 @@ class Daemon:
         }
 
     def status_line(self) -> str:
-        s = self.detector.status
-        rate = f"{s.rate_bpm:4.1f}/min" if s.rate_bpm else "  --/min"
-        depth = f"{100 * s.rel_depth:3.0f}%" if s.rel_depth else " --"
-        if self.session is not None:
-            extra = f"  session: {self.session.name or 'paced'}"
-        elif self.calibration is not None:
-            extra = f"  calibrating: {self.calibration.calibration.progress(self.clock.now()).describe()}"
-        elif self.cue_state.cue is not None:
-            extra = f"  cue: {self.cue_state.cue.reason} (level {self.cue_state.cue.level})"
-        elif self.paused_until is not None:
-            extra = f"  paused until {self.paused_until:%a %H:%M}"
-        elif self.cue_state.dnd_until is not None:
-            extra = "  do not disturb"
-        elif self.cue_state.snoozed_until is not None:
-            extra = "  snoozed"
-        elif self._block is not None:  # say why a hold goes uncued (a demo run in the evening, say)
-            extra = f"  no nudges now: {self._block.replace('_', ' ')}"
-        else:
-            extra = ""
-        return f"{s.state:<11} rate {rate}  depth {depth}{extra}"
+        """The status in plain words, for the terminal and systemd (words.py)."""
+        line = status_line(self.status())
+        if self.calibration is not None and self.session is None:
+            line += f"  calibrating: {self.calibration.calibration.progress(self.clock.now()).describe()}"
+        return line
 
 
 def _rounded(value: float | None, digits: int) -> float | None:

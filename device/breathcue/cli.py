@@ -44,9 +44,19 @@ def setup_logging(verbosity: int) -> None:
     handler = logging.StreamHandler(sys.stderr)
     if journal_stderr():  # under systemd: journald's priority prefixes, no timestamps of our own
         handler.setFormatter(JournalFormatter())
+    elif sys.stderr.isatty():  # a person watching: the words alone, and how bad when it is bad
+        handler.setFormatter(_TerminalFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=level, handlers=[handler])
+
+
+class _TerminalFormatter(logging.Formatter):
+    """Information as it is; a warning or an error says so first."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        return text if record.levelno <= logging.INFO else f"{record.levelname.lower()}: {text}"
 
 
 def _quiet_stdout() -> None:

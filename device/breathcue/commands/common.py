@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ..app import Daemon, Sink
     from ..core.detector import Baseline
     from ..hw.replay import Recording
-    from ..hw.sim import TerminalRing
+    from ..hw.terminal import TerminalRing
 
 log = logging.getLogger("breathcue")
 
@@ -120,7 +120,7 @@ class _EraseRingFirst(logging.Filter):
 @contextlib.contextmanager
 def logs_above(ring: object) -> Iterator[None]:
     """On a terminal, log lines go above the ring drawn in place instead of through it."""
-    from ..hw.sim import TerminalRing
+    from ..hw.terminal import TerminalRing
 
     handlers = logging.getLogger().handlers if isinstance(ring, TerminalRing) and ring.tty else []
     erase = _EraseRingFirst(ring) if handlers else None

@@ -24,7 +24,7 @@ def cmd_leds_test(args: argparse.Namespace) -> int:
     from ..core.render import FrameEncoder, check_sequence
     from ..hw import select
     from ..hw.neopixel_ring import NeoPixelRing
-    from ..hw.sim import TerminalRing
+    from ..hw.terminal import TerminalRing
 
     config = load_config(args)
     if not 0.0 < args.step <= 10.0:

@@ -64,6 +64,7 @@ def pace_name(args: argparse.Namespace) -> str:
 def cmd_pace(args: argparse.Namespace) -> int:
     from ..app import Daemon, SessionFollower
     from ..hw import select
+    from ..summary import RunSummary
 
     config = load_config(args)
     session = pace_session(args, config)
@@ -76,10 +77,14 @@ def cmd_pace(args: argparse.Namespace) -> int:
         daemon = Daemon(config, clock, parts.sensor, parts.ring, sinks, args.seconds, baseline=calibrated_baseline(state, config.sensor.full_scale_v))
         if parts.breather is not None:
             daemon.sinks.append(SessionFollower(daemon, parts.breather.follow))
+        summary = RunSummary()
+        daemon.sinks.append(summary)
         daemon.start_session(session, style=args.style, name=pace_name(args))
         daemon.exit_when_session_ends = True
         with stop_on_signals(daemon.stop), logs_above(parts.ring):
             try:
-                return daemon.run()
+                code = daemon.run()
             finally:
                 parts.close()
+    print(summary.text(clock.now()))
+    return code

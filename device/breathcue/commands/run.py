@@ -32,6 +32,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ..app import Daemon, SessionFollower
     from ..hw import select
     from ..notify import Notifier
+    from ..summary import RunSummary
 
     config, source = configmod.load(args.config)
     log.debug("config from %s", source)
@@ -49,10 +50,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         if parts.breather is not None:
             daemon.sinks.append(SessionFollower(daemon, parts.breather.follow))
         button = select.button_for(config, parts, lambda press: daemon.submit("button", press=press))
+        summary = RunSummary()
+        daemon.sinks.append(summary)
         with stop_on_signals(daemon.stop), reload_on_hangup(daemon.submit), logs_above(parts.ring):
             try:
-                return daemon.run()
+                code = daemon.run()
             finally:
                 if button is not None:
                     button.close()
                 parts.close()
+    print(summary.text(clock.now()))
+    return code

@@ -12,7 +12,8 @@ from .button import PushButton, open_button
 from .ports import Ring, Sensor
 from .sampling import RailGuard, Rails, describe, open_adc_sensor
 from .replay import Recording, ReplaySensor
-from .sim import SimulatedBreather, TerminalRing, make_breather
+from .sim import SimulatedBreather, make_breather
+from .terminal import TerminalRing
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Simulated hardware: a seeded breather for the sensor, and rings that draw or record.
+"""Simulated hardware: a seeded breather for the sensor, and a ring that records.
 
 These stand in for the strap and the LEDs on a machine without a Pi, and in
 tests.  The breather is a function of clock time and its seed, so a run on
@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import math
 import random
-import shutil
-import sys
 from dataclasses import dataclass
-from typing import Callable, Sequence, TextIO
+from typing import Callable, Sequence
 
 from ..core.types import RGBBytes, Sample
 from . import scenarios
@@ -215,78 +213,3 @@ class RecordingRing:
     def close(self) -> None:
         self.frames.append((self.frames[-1][0] if self.frames else 0.0, ((0, 0, 0),) * self.pixels))
         self.closed = True
-
-
-class TerminalRing:
-    """The ring drawn in a terminal as a circle of 24-bit colour cells.
-
-    On a TTY it redraws in place about 20 times a second with a status line
-    under it; otherwise it prints one plain status line a second.  LED bytes
-    are linear light while the terminal expects sRGB, so cells are shown
-    through the inverse gamma: a dim LED looks dim, not black.
-    """
-
-    REDRAW_SECONDS = 0.05
-    PLAIN_SECONDS = 1.0
-
-    def __init__(self, pixels: int, out: TextIO = sys.stdout, tty: bool | None = None) -> None:
-        self.pixels = pixels
-        self.out = out
-        self.tty = out.isatty() if tty is None else tty
-        self.status = ""
-        self._last_draw: float | None = None
-        self._drawn_lines = 0
-        radius = max(4, math.ceil(pixels / 4))
-        self._rows = 2 * radius + 1
-        self._cols = 4 * radius + 3
-        self._cells: list[tuple[int, int]] = []
-        for i in range(pixels):
-            angle = 2 * math.pi * i / pixels  # pixel 0 at the top, clockwise
-            # floor(x + 0.5), not round(): banker's rounding makes the circle lopsided
-            row = math.floor(radius - radius * math.cos(angle) + 0.5)
-            col = math.floor(2 * radius + 1 + 2 * radius * math.sin(angle) + 0.5)
-            self._cells.append((row, col))
-
-    def show(self, rgb: Sequence[RGBBytes], t: float) -> None:
-        period = self.REDRAW_SECONDS if self.tty else self.PLAIN_SECONDS
-        if self._last_draw is not None and t - self._last_draw < period:
-            return
-        self._last_draw = t
-        if self.tty:
-            self._draw(rgb)
-        else:
-            level = sum(sum(p) for p in rgb) / (3 * 255 * max(1, len(rgb)))
-            self.out.write(f"t={t:8.1f}s  ring {100 * level:5.1f}%  {self.status}\n")
-            self.out.flush()
-
-    def _draw(self, rgb: Sequence[RGBBytes]) -> None:
-        grid = [[" "] * self._cols for _ in range(self._rows)]
-        for (row, col), (r, g, b) in zip(self._cells, rgb):
-            grid[row][col] = f"\x1b[38;2;{_srgb(r)};{_srgb(g)};{_srgb(b)}m\u25cf\x1b[0m"
-        width = shutil.get_terminal_size((80, 24)).columns
-        lines = ["".join(row) for row in grid] + [self.status[: width - 1]]
-        up = f"\x1b[{self._drawn_lines}F" if self._drawn_lines else ""
-        self.out.write(up + "".join(f"\x1b[2K{line}\n" for line in lines))
-        self.out.flush()
-        self._drawn_lines = len(lines)
-
-    def set_status(self, text: str) -> None:
-        self.status = text
-
-    def erase(self) -> None:
-        """Take the drawing off the screen so a log line can go where it was; the next frame redraws below it."""
-        if self._drawn_lines:
-            self.out.write(f"\x1b[{self._drawn_lines}F\x1b[J")
-            self.out.flush()
-            self._drawn_lines = 0
-            self._last_draw = None
-
-    def close(self) -> None:
-        if self.tty:
-            self._last_draw = None
-            self._draw([(0, 0, 0)] * self.pixels)
-
-
-def _srgb(byte: int) -> int:
-    """A linear LED byte as the sRGB value that looks as bright on a screen."""
-    return round(255 * (byte / 255) ** (1 / 2.2))
