@@ -106,7 +106,7 @@ def _standalone(
     from ..app import Daemon, SessionFollower
     from ..control import BaselineKeeper, ControlError
     from ..hw import select
-    from ..hw.sim import TerminalRing
+    from ..hw.terminal import TerminalRing
 
     args.start = None
     clock = make_clock(args, config)
