@@ -66,6 +66,8 @@ def known_day(state: Path) -> None:
         (5122.0, "hold_end", {"start": 5110.0, "end": 5121.0, "duration": 11.0}),
         (5300.0, "session_end", {"pattern": "box", "duration": 300.0, "breaths": 20, "in_pace": 0.6, "phase_lag_s": 1.0}),
         (6000.0, "snooze", {"minutes": 30, "until": 7800.0}),
+        (6040.0, "cue_skipped", {"reason": "rapid", "why": "snoozed"}),  # 10:40
+        (6500.0, "cue_skipped", {"reason": "shallow", "why": "short"}),
         (6001.0, SECRET, {"note": SECRET}),
     ]
     statuses = [(float(t), "", {"t": float(t), "state": "shallow" if 1830 <= t < 2400 else "breathing"}) for t in range(7201)]
@@ -107,6 +109,11 @@ def test_the_numbers_of_a_known_day(state: Path):
     assert r["sessions"] == 2 and r["mean_adherence"] == 0.7
     assert r["buttons"] == 1 and r["snoozes"] == 1
     assert r["state_minutes"] == {"breathing": 110.5, "shallow": 9.5}
+    assert r["nudges_held_back"] == 2
+    assert r["nudges_per_hour"] == {
+        "09": {"given": 2, "held_back": 0, "why": {}},
+        "10": {"given": 1, "held_back": 2, "why": {"snoozed": 1, "short": 1}},
+    }
 
 
 def test_holds_in_a_paced_session_are_the_exercise_not_counted(state: Path):
@@ -151,6 +158,9 @@ def test_text_report(state: Path):
     assert "breath holds    2, longest 35 s" in text
     assert "nudges          3 (hold 2, shallow 1), breathing recovered within 30 s after 2 (67 %)" in text
     assert "sessions        2, adherence 70 %" in text
+    assert "nudges per hour given  held back  (held back 2 in all)" in text
+    assert "    09:00            2          0\n" in text
+    assert "    10:00            1          2  (snoozed 1, short 1)" in text
 
 
 def test_report_command_json_and_text(state: Path, capsys):

@@ -101,9 +101,10 @@ def day_data(conn: sqlite3.Connection, day: date, tz: tzinfo | None) -> dict[str
     sessions = _rows(conn, "SELECT * FROM sessions WHERE start >= ? AND start < ? ORDER BY start", start, end)
     buttons = _rows(conn, "SELECT time, action FROM buttons WHERE time >= ? AND time < ? ORDER BY time", start, end)
     snoozes = conn.execute("SELECT count(*) FROM events WHERE name = 'snooze' AND time >= ? AND time < ?", (start, end)).fetchone()[0]
+    held_back = _rows(conn, "SELECT time, detail FROM events WHERE name = 'cue_skipped' AND time >= ? AND time < ? ORDER BY time", start, end)
     return {
         "day": day, "start": start, "end": end, "minutes": minutes, "states": states, "episodes": episodes,
-        "cues": cues, "sessions": sessions, "buttons": buttons, "snoozes": snoozes,
+        "cues": cues, "sessions": sessions, "buttons": buttons, "snoozes": snoozes, "held_back": held_back,
     }
 
 
@@ -143,6 +144,26 @@ def _paced(data: dict[str, Any]) -> list[Span]:
 
 def _within(t: float, spans: list[Span]) -> bool:
     return any(s.start <= t < s.end for s in spans)
+
+
+def nudges_per_hour(data: dict[str, Any], tz: tzinfo | None) -> dict[str, dict[str, Any]]:
+    """Nudges given and held back (with why) by the local hour, for the hours that had any."""
+    hours: dict[str, dict[str, Any]] = {}
+
+    def hour(epoch: float) -> dict[str, Any]:
+        return hours.setdefault(f"{local(epoch, tz).hour:02d}", {"given": 0, "held_back": 0, "why": {}})
+
+    for c in data["cues"]:
+        hour(c["start"])["given"] += 1
+    for row in data["held_back"]:
+        try:
+            why = str(json.loads(row["detail"]).get("why") or "unknown")
+        except (ValueError, AttributeError):
+            why = "unknown"
+        h = hour(row["time"])
+        h["held_back"] += 1
+        h["why"][why] = h["why"].get(why, 0) + 1
+    return {k: {**v, "why": dict(sorted(v["why"].items(), key=lambda kv: -kv[1]))} for k, v in sorted(hours.items())}
 
 
 def holds_on(conn: sqlite3.Connection, day: date, tz: tzinfo | None) -> int:
@@ -196,6 +217,8 @@ def day_report(conn: sqlite3.Connection, day: date, tz: tzinfo | None) -> dict[s
         "state_minutes": {k: round(v / 60.0, 1) for k, v in sorted(state_seconds.items())},
         "cues": len(cues),
         "cues_by_reason": dict(sorted(by_reason.items())),
+        "nudges_held_back": len(data["held_back"]),
+        "nudges_per_hour": nudges_per_hour(data, tz),
         "cues_recovered": len(recovered),
         "cues_recovered_share": round(len(recovered) / len(known), 3) if known else None,
         "mean_recovery_seconds": _mean([c["recovery_seconds"] for c in recovered]),
@@ -297,6 +320,11 @@ def day_text(r: dict[str, Any]) -> str:
         f"  sessions        {r['sessions']}" + (f", adherence {_pct(r['mean_adherence'])}" if r["mean_adherence"] is not None else ""),
         f"  holds per hour  |{hours_bar(r['holds_per_hour'])}|  (00 to 23 h)",
     ]
+    if r["nudges_per_hour"]:
+        lines.append(f"  nudges per hour given  held back  (held back {r['nudges_held_back']} in all)")
+        for h, n in r["nudges_per_hour"].items():
+            why = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in n["why"].items())
+            lines.append(f"    {h}:00        {n['given']:5d}  {n['held_back']:9d}" + (f"  ({why})" if why else ""))
     return "\n".join(lines) + "\n"
 
 
