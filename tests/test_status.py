@@ -29,7 +29,8 @@ def sample_status(**over) -> dict:
         "rel_depth": 0.96,
         "cue": {"reason": "hold", "level": 2, "started": 80.0, "seconds": 20.0, "bpm": 11.0},
         "session": None,
-        "nudges": {"allowed": False, "blocked": None, "snoozed_until": None, "paused_until": None, "today": 3},
+        "nudges": {"allowed": False, "blocked": None, "snoozed_until": None, "paused_until": None, "today": 3,
+                   "max_per_day": 16, "learnt": {"shallow": {"dismissed": 1, "cooldown_seconds": 1800.0}}},
         "ambient": "pacer",
         "config": {"source": "/etc/breathcue/config.toml", "loaded": "2026-11-24T09:00:00+00:00", "errors": []},
         "recent_events": [{"event": "hold_start", "t": 80.0, "start": 70.0, "wall": "2026-11-24T09:59:40+00:00"}],
@@ -77,7 +78,8 @@ def test_describe_running_daemon():
     assert "running (pid 42)" in text and "updated 2 s ago" in text
     assert "11.2 breaths/min" in text and "depth 96 %" in text
     assert "cue        hold (level 2) for 20 s" in text
-    assert "nudges     on; 3 today" in text
+    assert "nudges     on; 3 of 16 today" in text
+    assert "shallow nudges wait 30 min after one today (you dismissed 1)" in text
     assert "hold_start" in text and status.is_current(s, NOW)
 
 

@@ -155,13 +155,18 @@ def describe(status: dict[str, Any], now: datetime | None = None) -> str:
     nudges = status.get("nudges") or {}
     if nudges.get("paused_until"):
         how = f"paused until {_clock(nudges['paused_until'])}"
+    elif nudges.get("do_not_disturb_until"):
+        how = f"do not disturb until {_clock(nudges['do_not_disturb_until'])}"
     elif nudges.get("snoozed_until"):
         how = f"snoozed until {_clock(nudges['snoozed_until'])}"
     elif nudges.get("blocked"):
         how = f"not now ({nudges['blocked'].replace('_', ' ')})"
     else:
         how = "on"
-    lines.append(f"  nudges     {how}; {nudges.get('today', 0)} today")
+    budget = f" of {nudges['max_per_day']}" if nudges.get("max_per_day") is not None else ""
+    lines.append(f"  nudges     {how}; {nudges.get('today', 0)}{budget} today")
+    for kind, learnt in (nudges.get("learnt") or {}).items():
+        lines.append(f"             {kind} nudges wait {learnt['cooldown_seconds'] / 60:.0f} min after one today (you dismissed {learnt['dismissed']})")
     config = status.get("config") or {}
     if config.get("errors"):
         lines.append(f"  config     {config.get('source')}: the last reload failed, the previous config is running:")
