@@ -191,3 +191,77 @@ def test_check_sequence():
     assert [label for _, label, _ in steps] == ["pixel 0", "pixel 1", "pixel 2", "pixel 3", "red", "green", "blue", "white"]
     assert steps[2][2].pixels == ((0.0, 0.0, 0.0),) * 2 + ((1.0, 1.0, 1.0),) + ((0.0, 0.0, 0.0),)
     assert steps[4][2].pixels == ((1.0, 0.0, 0.0),) * 4 and steps[4][0] == pytest.approx(0.5)
+
+
+# --- hue: one dither decision per pixel -----------------------------------------------------
+
+
+def _hue(rgb) -> float:
+    import colorsys
+
+    top = max(rgb)
+    return 360.0 * colorsys.rgb_to_hsv(*(x / top for x in rgb))[0]
+
+
+def _hue_errors(encoder: FrameEncoder, frames) -> list[float]:
+    """For every lit pixel of every frame: degrees between the hue shown and the hue of its exact linear target."""
+    errors = []
+    for frame in frames:
+        targets = encoder.targets(frame)
+        for i, px in enumerate(encoder.encode(frame)):
+            if any(px):
+                d = _hue(px) - _hue(targets[3 * i : 3 * i + 3])
+                errors.append(abs((d + 180.0) % 360.0 - 180.0))
+    return errors
+
+
+def test_every_frame_of_a_full_ambient_cycle_keeps_its_hue():
+    """The default ambient pacer, one whole breath at 60 fps: no lit pixel-frame off its hue.
+
+    At the trough a pixel's brightest channel is at 1-2 bytes, where whole bytes can only
+    approximate a hue; the pure blue of (0, 0, 1) is 26 degrees from the pacer's azure, the
+    closest there is.  Dithering each channel on its own showed cyan, green and magenta there.
+    """
+    from breathcue.core.scene import Look, View, draw
+
+    cfg = configmod.parse_text("")
+    look = Look.from_config(cfg)
+    frames = [draw(look, k / cfg.ring.fps, View()) for k in range(round(60.0 / cfg.ambient.bpm * cfg.ring.fps))]
+    errors = _hue_errors(FrameEncoder.from_config(cfg.ring), frames)
+    assert len(errors) > 10_000  # the ring is lit through the cycle
+    assert max(errors) < 27.0  # the closest whole bytes come (see above); per channel, up to 155
+    assert sorted(errors)[len(errors) // 2] < 5.0  # and most of it is right on
+    assert FrameEncoder.from_config(cfg.ring).dither
+
+
+def test_the_old_way_of_dithering_each_channel_alone_was_off_hue():
+    """The same cycle dithered channel by channel (a per-channel error carry) lights pixels 60+ degrees off."""
+    from breathcue.core.scene import Look, View, draw
+
+    cfg = configmod.parse_text("")
+    look = Look.from_config(cfg)
+    encoder = FrameEncoder.from_config(cfg.ring)
+    carry: list[int] = []
+    off = lit = 0
+    for k in range(round(60.0 / cfg.ambient.bpm * cfg.ring.fps)):
+        targets = encoder.targets(draw(look, k / cfg.ring.fps, View()))
+        carry = carry or [int(i * 0.618 % 1.0 * 256) for i in range(len(targets))]
+        acc = [t + c for t, c in zip(targets, carry)]
+        carry = [a & 0xFF for a in acc]
+        shown = [a >> 8 for a in acc]
+        for i in range(0, len(shown), 3):
+            px = shown[i : i + 3]
+            if any(px):
+                lit += 1
+                d = abs((_hue(px) - _hue(targets[i : i + 3]) + 180.0) % 360.0 - 180.0)
+                off += d > 30.0
+    assert off / lit > 0.05
+
+
+def test_a_dim_amber_glow_never_shows_green_or_magenta():
+    encoder = FrameEncoder(brightness=0.5)
+    amber = parse_colour("#ff8c1a")
+    frames = [glow(24, amber, 0.02 + 0.1 * k / 300) for k in range(300)]
+    for frame in frames:
+        for r, g, b in encoder.encode(frame):
+            assert r >= g >= b  # red leads, green follows, blue least: never green or magenta

@@ -175,18 +175,25 @@ class FrameEncoder:
       at 255, in proportion to the byte.  When a frame's estimate exceeds
       ``max_current_ma`` the whole frame is scaled down to fit, and the
       bytes actually sent never exceed it.
-    - Temporal dithering: each channel carries the fraction of a byte it
-      could not show to the next frame (error diffusion in time), so the
-      mean over frames is the exact target and a slow fade at low
-      brightness shows no steps.  The channels start at staggered fractions
-      so a uniform glow does not flicker in unison.
+    - Temporal dithering, one decision per pixel: the pixel's brightest
+      channel carries the fraction of a byte it could not show to the next
+      frame (error diffusion in time), so its mean over frames is the exact
+      target and a slow fade at low brightness shows no steps; the other
+      channels follow it in proportion, rounded down, so a pixel keeps its
+      hue as closely as whole bytes allow.  Dithering each channel on its
+      own lit, at byte values 0-2, a green pixel in a blue glow or a
+      magenta one in amber now and then.  The price: the other channels
+      lose their fractions of a byte, so the dimmest light is a little
+      purer in colour than asked for (the brightest channel, which carries
+      the brightness, keeps its exact mean).
+      The pixels start at staggered fractions so a uniform glow does not
+      flicker in unison.
 
-    Speed: the daemon encodes every frame, so the channels are not looped
-    over in Python.  Each channel is a 16-bit lane of one big integer (its
-    target, at most 255 x 256, plus its carried fraction, below 256, never
-    overflows a lane), so adding the fractions, splitting bytes from
-    fractions and the next frame's fractions are three integer operations
-    for the whole ring.  ``error`` shows the carried fractions as a list.
+    Speed: the daemon encodes every frame.  The targets are looked up as
+    16-bit lanes of one big integer (at most 255 x 256 each); without
+    dithering, rounding is one integer operation for the whole ring.  With
+    it, one pass over the pixels does a few integer operations each.
+    ``error`` shows the carried fractions, one per pixel.
     """
 
     def __init__(
@@ -209,7 +216,7 @@ class FrameEncoder:
         self.ma_per_channel = ma_per_channel
         self._channels = 0
         self._low = 0  # 0x00ff in every lane
-        self._error = 0  # the carried fractions, one per lane
+        self._error: list[int] = []  # each pixel's carried fraction of a byte, in 1/256
         self._half = 0  # half a byte in every lane: rounding without dithering
 
     @classmethod
@@ -224,8 +231,8 @@ class FrameEncoder:
 
     @property
     def error(self) -> list[int]:
-        """Each channel's carried fraction of a byte, in 1/256 (0-255)."""
-        return _unpack(self._error, self._channels)
+        """Each pixel's carried fraction of a byte (of its brightest channel), in 1/256 (0-255)."""
+        return list(self._error)
 
     def current_ma(self, rgb: Sequence[RGBBytes]) -> float:
         """The estimated current of a frame of bytes."""
@@ -275,27 +282,47 @@ class FrameEncoder:
         if total > self.budget * ONE:
             k = self.budget * ONE / total
             packed = _pack_ints([int(x * k) for x in _unpack(packed, n)])
-        acc = packed + (self._error if self.dither else self._half)
         if self.dither:
-            self._error = acc & self._low
-        values = ((acc >> 8) & self._low).to_bytes(2 * n, "little")[0::2]
+            values = self._dithered(_unpack(packed, n))
+        else:
+            values = (((packed + self._half) >> 8) & self._low).to_bytes(2 * n, "little")[0::2]
         # each channel rounds up by less than one byte: only a frame near the cap can cross it
         if total + n * ONE > self.budget * ONE and sum(values) > self.budget:
             values = self._fit_budget(values, _unpack(packed, n))
         return list(zip(values[0::3], values[1::3], values[2::3]))
 
+    def _dithered(self, targets: list[int]) -> bytes:
+        """One dither decision per pixel: its brightest channel's, the others scaled to match."""
+        error = self._error
+        out = bytearray(len(targets))
+        shares: dict[tuple[int, int, int, int], bytes] = {}  # a glow or a fill repeats a few targets
+        for p, rgb in enumerate(zip(targets[0::3], targets[1::3], targets[2::3])):
+            top = max(rgb)
+            if top == 0:
+                continue
+            acc = top + error[p]
+            level = acc >> 8
+            error[p] = acc & 0xFF
+            if level:  # each channel its share of the level, never more: a dim pixel errs toward its main colour
+                key = (*rgb, level)
+                share = shares.get(key)
+                if share is None:
+                    share = shares[key] = bytes(x * level // top for x in rgb)
+                out[3 * p : 3 * p + 3] = share
+        return bytes(out)
+
     def _resize(self, n: int) -> None:
-        """Lanes for ``n`` channels; fractions staggered by the golden ratio."""
+        """Lanes for ``n`` channels; the pixels' fractions staggered by the golden ratio."""
         self._channels = n
         self._low = int.from_bytes(b"\xff\x00" * n, "little")
         self._half = _pack_ints([ONE // 2] * n)  # without dithering: round to nearest
-        self._error = _pack_ints([int(i * 0.6180339887 % 1.0 * ONE) for i in range(n)])
+        self._error = [int(p * 0.6180339887 % 1.0 * ONE) for p in range(n // 3)]
 
     def _fit_budget(self, values: bytes, targets: list[int]) -> bytes:
         """Rounding went past the power cap: take back the biggest round-ups.
 
-        When dithering, the channel then carries as much of the taken-back
-        share as its lane holds (just under a byte) to later frames.
+        When dithering, the pixel then carries as much of the taken-back
+        share as it holds (just under a byte) to later frames.
         """
         out = list(values)
         excess = sum(out) - int(self.budget)
@@ -303,10 +330,8 @@ class FrameEncoder:
         for i in order[:excess]:
             out[i] -= 1
         if self.dither:
-            error = self.error
             for i in order[:excess]:
-                error[i] = ONE - 1
-            self._error = _pack_ints(error)
+                self._error[i // 3] = ONE - 1
         return bytes(out)
 
 
