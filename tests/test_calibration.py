@@ -19,6 +19,7 @@ from breathcue.cli import main
 from breathcue.clock import VirtualClock
 from breathcue.config import DetectorConfig
 from breathcue.control import BaselineKeeper, ControlError, ControlServer, ask_daemon, socket_path
+from breathcue.control import open_sinks as control_sinks
 from breathcue.core.calibration import Calibration, CalibrationError, Progress
 from breathcue.core.detector import Baseline
 from breathcue.core.pacing import PacedSession, pattern_by_name
@@ -349,3 +350,33 @@ def test_calibrate_uses_the_running_daemon(tmp_path: Path, capsys) -> None:
     captured = capsys.readouterr()
     assert captured.out.splitlines() == [RESULT["result"]["text"], "the running daemon saved it and uses it now"]
     assert "(the running daemon)" in captured.err
+
+
+def test_a_running_daemon_calibrates_over_its_socket_end_to_end(tmp_path: Path) -> None:
+    """The whole path: `ask_daemon` -> socket -> the loop's calibration -> the reply, the live baseline and the file."""
+    breather = SimulatedBreather(seed=12)
+    d, out = daemon_with(config(), breather, tmp_path)
+    d.sinks = [s for s in d.sinks if not isinstance(s, BaselineKeeper)]
+    d.sinks += control_sinks(tmp_path, d)
+    loop = threading.Thread(target=d.run)
+    loop.start()
+    try:
+        seen: list[dict] = []
+        result = ask_daemon(tmp_path, 30.0, seen.append)
+    finally:
+        d.stop()
+        loop.join(30.0)
+    assert result is not None and result["polarity"] == "normal" and result["text"].startswith("ready: ")
+    assert {p["phase"] for p in seen} == {"calm", "guided"}
+    assert d.detector.polarity == "normal" and load_baseline(baseline_path(tmp_path)).polarity == "normal"
+    assert not socket_path(tmp_path).exists()  # closed with the daemon
+
+
+def test_pace_keeps_the_polarity_a_session_corrects(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    save_baseline(Baseline(0.25, 11.0, "inverted"), baseline_path(state))  # wrong: the simulated strap rises
+    events = tmp_path / "e.jsonl"
+    assert main(["pace", "--minutes", "2", "--sim", "--clock", "virtual", "--state-dir", str(state), "--events-out", str(events)]) == 0
+    fixed = [e for e in map(json.loads, events.read_text().splitlines()) if e["event"] == "polarity"]
+    assert len(fixed) == 1 and fixed[0]["polarity"] == "normal" and fixed[0]["applied"]
+    assert load_baseline(baseline_path(state)).polarity == "normal"

@@ -27,6 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
+from . import jsonout
 from .analyze import baseline_path, save_baseline
 from .app import Sink
 from .core.detector import Baseline
@@ -163,7 +164,7 @@ class ControlServer(Sink):
 
 
 def _send(stream: Any, message: dict[str, Any]) -> None:
-    stream.write((json.dumps(message, allow_nan=False) + "\n").encode())
+    stream.write((jsonout.dumps(message) + "\n").encode())
     stream.flush()
 
 
@@ -235,7 +236,7 @@ class BaselineKeeper(Sink):
             data = None
         if isinstance(data, dict):
             data.update(polarity=polarity, polarity_from=source)
-            write_atomic(self.path, json.dumps(data, indent=2, allow_nan=False) + "\n")
+            write_atomic(self.path, jsonout.dumps(data, indent=2) + "\n")
             return
         learnt = self.daemon.detector.baseline  # no calibration yet: keep what the detector has learnt
         if learnt is not None and learnt.depth > 0 and 2 <= learnt.rate_bpm <= 60:
@@ -243,7 +244,7 @@ class BaselineKeeper(Sink):
 
 
 def open_sinks(state_dir: Path, daemon: "Daemon") -> list[Sink]:
-    """The control socket (unless another daemon holds it) and the baseline keeper, for `run`."""
+    """The control socket (unless another daemon holds it) and the baseline keeper, for `run` with a state dir."""
     sinks: list[Sink] = [BaselineKeeper(state_dir, daemon)]
     try:
         sinks.append(ControlServer(state_dir, daemon.submit))

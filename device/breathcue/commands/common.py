@@ -158,8 +158,7 @@ def extra_sinks(config: configmod.Config, state_dir: Path | None, daemon: "Daemo
     """The outputs of `run` and `simulate` beyond --events-out/--frames-out: add new ones here.
 
     With a state dir, the status file that `breathcue status` reads and the
-    history; on the real clock, the control socket and the baseline keeper
-    (with a state dir), the dashboard, MQTT and metrics when enabled.
+    history; on the real clock, the dashboard, MQTT and metrics when enabled.
     """
     from ..status import StatusFile
 
@@ -174,10 +173,6 @@ def extra_sinks(config: configmod.Config, state_dir: Path | None, daemon: "Daemo
 
             sinks += history.open_sinks(config, state_dir, daemon)
     if not isinstance(daemon.clock, VirtualClock):  # a simulation stays off the dashboard, MQTT and metrics
-        if state_dir is not None:  # `breathcue calibrate` asks this daemon, and the baseline it learns is kept
-            from .. import control
-
-            sinks += control.open_sinks(state_dir, daemon)
         if config.web.enabled:
             from ..web import server
 

@@ -79,6 +79,10 @@ def cmd_pace(args: argparse.Namespace) -> int:
             daemon.sinks.append(SessionFollower(daemon, parts.breather.follow))
         summary = RunSummary()
         daemon.sinks.append(summary)
+        if state is not None:  # a polarity the session corrects is kept (a simulated strap's in the simulation's state)
+            from ..control import BaselineKeeper
+
+            daemon.sinks.append(BaselineKeeper(state, daemon))
         daemon.start_session(session, style=args.style, name=pace_name(args))
         daemon.exit_when_session_ends = True
         with stop_on_signals(daemon.stop), logs_above(parts.ring):

@@ -47,6 +47,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             baseline=calibrated_baseline(state, config.sensor.full_scale_v),
         )
         daemon.sinks.extend(extra_sinks(config, state, daemon))
+        if state is not None:  # a simulated strap's state is the simulation's own (loop_state_dir)
+            from .. import control
+
+            daemon.sinks += control.open_sinks(state, daemon)  # `calibrate` asks this daemon; what it learns is kept
         if parts.breather is not None:
             daemon.sinks.append(SessionFollower(daemon, parts.breather.follow))
         button = select.button_for(config, parts, lambda press: daemon.submit("button", press=press))
