@@ -380,3 +380,11 @@ def test_pace_keeps_the_polarity_a_session_corrects(tmp_path: Path) -> None:
     fixed = [e for e in map(json.loads, events.read_text().splitlines()) if e["event"] == "polarity"]
     assert len(fixed) == 1 and fixed[0]["polarity"] == "normal" and fixed[0]["applied"]
     assert load_baseline(baseline_path(state)).polarity == "normal"
+
+
+def test_a_simulated_calibration_keeps_out_of_the_real_state_dir(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    monkeypatch.delenv("STATE_DIRECTORY", raising=False)
+    assert main(["calibrate", "--sim", "--clock", "virtual", "--seconds", "30"]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == f"saved to {tmp_path / 'breathcue-sim' / 'baseline.json'}"
+    assert not (tmp_path / "breathcue").exists()

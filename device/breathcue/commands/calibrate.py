@@ -69,13 +69,16 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     """Ask the running daemon (on the real clock, real strap); without one, calibrate here."""
     from .. import control
     from ..analyze import baseline_path
+    from ..hw import select
 
     try:
         seconds = control.check_seconds(args.seconds)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     config = load_config(args)
-    state = configmod.state_dir(args.state_dir)
+    simulated = args.sim or not select.use_real_hardware(config, False, select.pi_model())
+    # as `run`: a simulated strap's baseline is the simulation's (and so is the daemon it asks), never the real one
+    state = args.state_dir or (configmod.sim_state_dir() if simulated else configmod.state_dir(None))
     output_file(baseline_path(state))  # a state dir that cannot be made is one line and status 1, before any breathing
     line = ProgressLine(sys.stdout) if sys.stdout.isatty() else None
     plan = f"Breathe calmly for {seconds:g} s, then {GUIDED_BREATHS} slow breaths with the light: in as it brightens, out as it dims"
@@ -85,7 +88,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             result = control.ask_daemon(state, seconds, line or (lambda progress: None), lambda: print(f"{plan} (the running daemon).", file=sys.stderr))
             where = "the running daemon saved it and uses it now"
         if result is None:
-            result = _standalone(args, config, state, seconds, line, plan)
+            result = _standalone(args, config, state, simulated, seconds, line, plan)
             where = f"saved to {baseline_path(state)}"
     except (control.ControlError, KeyboardInterrupt) as exc:
         if line is not None:
@@ -100,7 +103,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def _standalone(
-    args: argparse.Namespace, config: configmod.Config, state: Path, seconds: float, line: ProgressLine | None, plan: str
+    args: argparse.Namespace, config: configmod.Config, state: Path, simulated: bool, seconds: float, line: ProgressLine | None, plan: str
 ) -> dict[str, Any]:
     """Calibrate with the daemon's loop in this process (no daemon runs); the result, or ControlError."""
     from ..app import Daemon, SessionFollower
@@ -110,7 +113,7 @@ def _standalone(
 
     args.start = None
     clock = make_clock(args, config)
-    if args.sim or not select.use_real_hardware(config, False, select.pi_model()):
+    if simulated:
         sensor, breather = select.simulated_sensor(config, args.scenario, args.seed)
         terminal = sys.stdout.isatty() and args.clock == "real"
         ring: Any = TerminalRing(config.ring.pixels) if terminal else UnseenRing(config.ring.pixels)
