@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from datetime import datetime
@@ -20,6 +21,21 @@ SHARED_DATA = ROOT.parent / "shared" / "data" / "respiration"
 CI_NEEDS = re.compile(r"shared/data|\bis absent\b|\bshellcheck\b")
 """What a skip's reason says when it lacks something CI always has: the real recordings
 (``../shared/data/respiration``, "<recording> is absent") or a tool .ci/run installs (shellcheck)."""
+
+
+@pytest.fixture(autouse=True)
+def _no_stale_log_handler():
+    """Drop the stderr handler a test's in-process ``main()`` gave the root logger.
+
+    ``logging.basicConfig`` binds it to the sys.stderr of that moment, a
+    capture that pytest closes after the test: any later test that logged
+    would fail on a closed file, depending on the order tests ran in.
+    """
+    root = logging.getLogger()
+    before = set(root.handlers)
+    yield
+    for handler in [h for h in root.handlers if h not in before and type(h) is logging.StreamHandler]:
+        root.removeHandler(handler)
 
 
 @pytest.hookimpl(hookwrapper=True)

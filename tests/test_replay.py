@@ -227,7 +227,7 @@ def test_missing_file_and_bad_rate(tmp_path):
         load_recording(tmp_path / "nope.csv")
     with pytest.raises(RecordingError, match="is a directory"):
         load_recording(tmp_path)
-    with pytest.raises(RecordingError, match="rate -1: expected a positive number"):
+    with pytest.raises(RecordingError, match="rate -1: expected 1 to 2000 samples a second"):
         load_recording(DATA / "biosppy_resp_2s.txt", rate=-1)
     (tmp_path / "bin.dat").write_bytes(b"\xff\xfe\x00\x81" * 10)
     with pytest.raises(RecordingError, match="not a text file, a WAV or an NPY file"):

@@ -33,7 +33,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from ..plot import PlotUnavailable, plot
 
     config = load_config(args)
-    column = int(args.column) if args.column and args.column.isdigit() else args.column
+    column = int(args.column) if args.column and args.column.isascii() and args.column.isdigit() else args.column
     try:
         baseline = analyze.load_baseline(args.baseline) if args.baseline else None
         result = analyze.run_analyze(

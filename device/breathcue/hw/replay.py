@@ -15,10 +15,13 @@ import ast
 import bisect
 import csv
 import json
+import io
 import math
 import operator
+import os
 import re
 import statistics
+import struct
 import sys
 import wave
 from array import array
@@ -35,6 +38,17 @@ MISSING = "missing"
 
 NPY_MAGIC = b"\x93NUMPY"
 WAV_MAGIC = b"RIFF"
+
+MAX_FILE_BYTES = 16 * 1024 * 1024
+"""A recording file larger than this is refused unread (16 MiB: a day at 25 Hz as CSV is about 10 MB)."""
+MAX_SAMPLES = 1_000_000
+"""Most samples a recording may hold or claim (11 h at 25 Hz, 16 min at 1 kHz); a file's header is not trusted past it."""
+MAX_SECONDS = 12 * 3600.0
+"""Longest recording: replayed at the daemon's rate it is held in memory whole."""
+MIN_RATE_HZ, MAX_RATE_HZ = 1.0, 2000.0
+"""Sampling rates a recording may have: breathing needs more than one sample a second, and past 2 kHz the
+resampling filter (its length grows with the rate) costs more memory than a Pi Zero should give it."""
+MAX_NPY_HEADER = 65536
 
 _RATE_LINE = re.compile(
     r"^\s*(?:sampling[ _]?rate|sample[ _]?rate|rate[ _]?hz|rate|fs)\s*(?:\(hz\))?\s*[:=]+\s*([0-9.eE+-]+)",
@@ -92,22 +106,42 @@ def load_recording(path: str | Path, *, rate: float | None = None, column: int |
     file's header or its time column, and a file with neither is an error.
     """
     path = Path(path)
-    if rate is not None and not (rate > 0 and math.isfinite(rate)):
-        raise RecordingError(path, f"rate {rate!r}: expected a positive number of samples per second")
+    if rate is not None and not (MIN_RATE_HZ <= rate <= MAX_RATE_HZ):
+        raise RecordingError(path, f"rate {rate!r}: expected {MIN_RATE_HZ:g} to {MAX_RATE_HZ:g} samples a second")
+    raw = _read_bounded(path)
+    if raw.startswith(WAV_MAGIC):
+        return _load_wav(path, raw, rate, column)
+    if raw.startswith(NPY_MAGIC):
+        return _load_npy(path, raw, rate, column)
+    return _load_text(path, raw, rate, column)
+
+
+def _read_bounded(path: Path) -> bytes:
+    """The file's bytes, refused unread past MAX_FILE_BYTES (and a device such as /dev/zero stops there)."""
     try:
         with open(path, "rb") as f:
-            head = f.read(8)
+            size = os.fstat(f.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                raise RecordingError(path, f"{size} bytes: larger than a recording can be ({MAX_FILE_BYTES // 2**20} MiB); cut it")
+            raw = f.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise RecordingError(path, "no such file") from None
     except IsADirectoryError:
         raise RecordingError(path, "is a directory, not a recording") from None
     except OSError as exc:
         raise RecordingError(path, f"cannot read: {exc.strerror or exc}") from None
-    if head.startswith(WAV_MAGIC):
-        return _load_wav(path, rate, column)
-    if head.startswith(NPY_MAGIC):
-        return _load_npy(path, rate, column)
-    return _load_text(path, rate, column)
+    if len(raw) > MAX_FILE_BYTES:
+        raise RecordingError(path, f"longer than a recording can be ({MAX_FILE_BYTES // 2**20} MiB); cut it")
+    return raw
+
+
+def _short(value: object, limit: int = 40) -> str:
+    """A value for a one-line message."""
+    return _clip(repr(value), limit)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _column_index(path: Path, column: int | str | None, names: Sequence[str] | None, count: int, what: str) -> int | None:
@@ -122,23 +156,28 @@ def _column_index(path: Path, column: int | str | None, names: Sequence[str] | N
         if len(folded) == 1:
             return folded[0]
     if isinstance(column, str):
-        if not column.strip().isdigit():
-            known = f"; the {what}s are {', '.join(names)}" if names else f"; it has no header, so give a 1-based {what} number"
-            raise RecordingError(path, f"no {what} named {column!r}{known}")
+        if not (column.strip().isascii() and column.strip().isdigit()):
+            known = f"; the {what}s are {_clip(', '.join(names), 200)}" if names else f"; it has no header, so give a 1-based {what} number"
+            raise RecordingError(path, f"no {what} named {_short(column)}{known}")
         column = int(column)
     if isinstance(column, bool) or not 1 <= column <= count:
-        listing = f" ({', '.join(names)})" if names else ""
+        listing = f" ({_clip(', '.join(names), 200)})" if names else ""
         raise RecordingError(path, f"{what} {column}: expected 1 to {count}, counting from 1{listing}")
     return column - 1
 
 
-def _load_wav(path: Path, rate: float | None, column: int | str | None) -> Recording:
+def _load_wav(path: Path, raw: bytes, rate: float | None, column: int | str | None) -> Recording:
     try:
-        with wave.open(str(path), "rb") as w:
+        with wave.open(io.BytesIO(raw), "rb") as w:
             channels, width, file_rate, frames = w.getnchannels(), w.getsampwidth(), w.getframerate(), w.getnframes()
-            data = w.readframes(frames)
-    except (wave.Error, EOFError) as exc:
-        raise RecordingError(path, f"not a readable PCM WAV file: {exc}") from None
+            if channels < 1 or width < 1:
+                raise wave.Error(f"{channels} channels of {width}-byte samples")
+            data = w.readframes(min(frames, MAX_SAMPLES + 1))
+    except (wave.Error, EOFError, RuntimeError, ValueError, struct.error, OverflowError) as exc:  # RuntimeError: a bad chunk size
+        raise RecordingError(path, f"not a readable PCM WAV file: {' '.join(str(exc).split()) or type(exc).__name__}") from None
+    data = data[: len(data) - len(data) % (width * channels)]  # a last frame cut short is dropped
+    if len(data) // (width * channels) > MAX_SAMPLES:
+        raise RecordingError(path, f"more than {MAX_SAMPLES:,} samples; cut it")
     index = _column_index(path, column, None, channels, "channel")
     if index is None:
         if channels != 1:
@@ -166,9 +205,10 @@ def _load_wav(path: Path, rate: float | None, column: int | str | None) -> Recor
 _NPY_TYPES = {"f8": "d", "f4": "f", "i1": "b", "u1": "B", "b1": "B", "i2": "h", "u2": "H", "i4": "i", "u4": "I", "i8": "q", "u8": "Q"}
 
 
-def _load_npy(path: Path, rate: float | None, column: int | str | None) -> Recording:
+def _load_npy(path: Path, raw: bytes, rate: float | None, column: int | str | None) -> Recording:
     """An .npy file, read by its documented header (numpy's format.rst) with no numpy."""
-    raw = path.read_bytes()
+    if len(raw) < 10:
+        raise RecordingError(path, "the NPY file is cut short in its header")
     major = raw[6]
     if major == 1:
         header_len, start = int.from_bytes(raw[8:10], "little"), 10
@@ -176,13 +216,17 @@ def _load_npy(path: Path, rate: float | None, column: int | str | None) -> Recor
         header_len, start = int.from_bytes(raw[8:12], "little"), 12
     else:
         raise RecordingError(path, f"NPY format version {major} is not supported (1 to 3 are)")
+    if header_len > MAX_NPY_HEADER or start + header_len > len(raw):
+        raise RecordingError(path, f"the NPY header claims {header_len} bytes: more than the file or a header holds")
     try:
         header = ast.literal_eval(raw[start : start + header_len].decode("utf-8" if major == 3 else "latin-1"))
         descr, fortran, shape = header["descr"], header["fortran_order"], tuple(header["shape"])
-    except (ValueError, SyntaxError, KeyError, TypeError):
+    except (ValueError, SyntaxError, KeyError, TypeError, RecursionError, MemoryError):
         raise RecordingError(path, "the NPY header cannot be read") from None
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
+        raise RecordingError(path, f"NPY shape {_short(shape)}: expected sizes that are whole numbers, 0 or more")
     if not isinstance(descr, str) or descr[1:] not in _NPY_TYPES:
-        raise RecordingError(path, f"NPY dtype {descr!r} is not supported: expected plain numbers (float, int, uint, bool)")
+        raise RecordingError(path, f"NPY dtype {_short(descr)} is not supported: expected plain numbers (float, int, uint, bool)")
     code = _NPY_TYPES[descr[1:]]
     data = array(code)
     if data.itemsize != int(descr[2:]):
@@ -190,6 +234,8 @@ def _load_npy(path: Path, rate: float | None, column: int | str | None) -> Recor
         data = array(code)
     body = raw[start + header_len :]
     count = math.prod(shape)
+    if count > MAX_SAMPLES * max(1, shape[1] if len(shape) == 2 else 1):
+        raise RecordingError(path, f"NPY shape {_short(shape)}: more than {MAX_SAMPLES:,} samples; cut it")
     if len(body) < count * data.itemsize:
         raise RecordingError(path, f"the NPY data is cut short: {len(body)} bytes for shape {shape}")
     data.frombytes(body[: count * data.itemsize])
@@ -231,7 +277,7 @@ def _parse_comments(lines: list[str]) -> _TextHeader:
         if text.startswith("{"):
             try:
                 doc = json.loads(text)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 continue
             device = next((v for v in doc.values() if isinstance(v, dict)), None) if isinstance(doc, dict) else None
             if device is not None:
@@ -268,11 +314,18 @@ def _number(cell: str) -> float | None:
         return None
 
 
-def _load_text(path: Path, rate: float | None, column: int | str | None) -> Recording:
+def _load_text(path: Path, raw: bytes, rate: float | None, column: int | str | None) -> Recording:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise RecordingError(path, "not a text file, a WAV or an NPY file") from None
+    try:
+        return _parse_text(path, text, rate, column)
+    except csv.Error as exc:  # a field past csv's limit of 131,072 characters, a NUL byte
+        raise RecordingError(path, f"not a readable CSV file: {' '.join(str(exc).split())}") from None
+
+
+def _parse_text(path: Path, text: str, rate: float | None, column: int | str | None) -> Recording:
     comments: list[str] = []
     lines: list[str] = []
     numbers: list[int] = []  # the file line of each data line, for error messages
@@ -311,14 +364,15 @@ def _load_text(path: Path, rate: float | None, column: int | str | None) -> Reco
         cell = row[index].strip()
         value = _number(cell) if cell else math.nan
         if value is None:
-            raise RecordingError(path, f"line {number}, column {index + 1}: {cell!r} is not a number")
-        if value != value:
+            raise RecordingError(path, f"line {number}, column {index + 1}: {_short(cell)} is not a number")
+        if not math.isfinite(value):  # nan, or inf: no reading either way
+            value = math.nan
             reason = row[fault_index].strip() if fault_index is not None and fault_index < len(row) else ""
             faults[len(values)] = reason or MISSING
         values.append(value)
         if time_index is not None:
             t = _number(row[time_index]) if time_index < len(row) else None
-            if t is None:
+            if t is None or not math.isfinite(t):
                 raise RecordingError(path, f"line {number}: the time in column {time_index + 1} is not a number")
             times.append(t * time_scale)
 
@@ -376,9 +430,12 @@ def _regular(path: Path, times: list[float], values: list[float], faults: dict[i
     typical = statistics.median(steps)
     regular = [s for s in steps if s <= 2 * typical]  # the rest are gaps
     dt = math.fsum(regular) / len(regular)
+    span = times[-1] - times[0]
     if max(abs(s - dt) for s in steps) <= 0.01 * dt:
-        return values, (len(times) - 1) / (times[-1] - times[0]), faults
-    count = int((times[-1] - times[0]) / dt + 1e-6) + 1
+        return values, (len(times) - 1) / span, faults
+    if span / dt > MAX_SAMPLES:
+        raise RecordingError(path, f"the time column spans {span:.6g} s at {1 / dt:.6g} Hz: more than {MAX_SAMPLES:,} samples")
+    count = int(span / dt + 1e-6) + 1
     near = 1e-6 * dt
     grid: list[float] = []
     grid_faults: dict[int, str] = {}
@@ -408,10 +465,17 @@ def _regular(path: Path, times: list[float], values: list[float], faults: dict[i
 def _finish(path: Path, values: list[float], rate: float | None, source: str, units: str | None, faults: dict[int, str]) -> Recording:
     if rate is None:
         raise RecordingError(path, "no sampling rate: the file does not say, and it has no time column; give --rate HZ")
-    if not (rate > 0 and math.isfinite(rate)):
-        raise RecordingError(path, f"sampling rate {rate!r}: expected a positive number")
+    if not (MIN_RATE_HZ <= rate <= MAX_RATE_HZ):
+        raise RecordingError(path, f"sampling rate {rate:g} Hz: expected {MIN_RATE_HZ:g} to {MAX_RATE_HZ:g} samples a second")
     if not values:
         raise RecordingError(path, "no samples")
+    if len(values) > MAX_SAMPLES or len(values) / rate > MAX_SECONDS:
+        raise RecordingError(path, f"{len(values):,} samples at {rate:g} Hz: longer than a recording can be "
+                                   f"({MAX_SAMPLES:,} samples, {MAX_SECONDS / 3600:g} h); cut it")
+    for i, value in enumerate(values):
+        if not math.isfinite(value):  # inf is no more a reading than NaN: a missing sample, not motion
+            values[i] = math.nan
+            faults.setdefault(i, MISSING)
     return Recording(values, float(rate), source, units, faults)
 
 
