@@ -58,11 +58,18 @@ def today(tz: tzinfo | None) -> date:
     return (datetime.now(tz) if tz is not None else datetime.now()).date()
 
 
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
+"""Days a report or export may name: a day far outside overflows the local-midnight arithmetic."""
+
+
 def parse_day(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
-        raise ReportError(f"{text!r}: expected a date YYYY-MM-DD") from None
+        raise ReportError(f"{text[:40]!r}: expected a date YYYY-MM-DD") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ReportError(f"{text!r}: expected a date from {FIRST_DAY} to {LAST_DAY}")
+    return day
 
 
 # --- the numbers of a day ------------------------------------------------------------------

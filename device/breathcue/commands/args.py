@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from datetime import datetime
 from typing import Callable
 
 
@@ -71,3 +72,18 @@ def whole_number(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+
+
+FIRST_YEAR, LAST_YEAR = 1970, 2999
+"""Years a wall-clock start may be in: the clock must be able to run on for years without overflowing."""
+
+
+def wall_time(text: str) -> str:
+    """An ISO 8601 date and time (as given, parsed later with the configured timezone) in a plausible year."""
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected ISO 8601, e.g. 2026-11-24T09:00:00, not {text[:40]!r}") from None
+    if not FIRST_YEAR <= when.year <= LAST_YEAR:
+        raise argparse.ArgumentTypeError(f"expected a time from {FIRST_YEAR} to {LAST_YEAR}, not {text!r}")
+    return text

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from .. import config as configmod
 from ..clock import Clock, MonotonicClock, VirtualClock
-from .args import positive_seconds
+from .args import positive_seconds, wall_time
 
 if TYPE_CHECKING:
     from ..app import Daemon, Sink
@@ -43,7 +43,7 @@ def add_loop_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sim", action="store_true", help="use simulated hardware even on a Pi")
     p.add_argument("--clock", choices=("real", "virtual"), default="real", help="virtual runs as fast as possible")
     p.add_argument("--seconds", type=positive_seconds, help="stop after this many seconds of clock time")
-    p.add_argument("--start", help="wall-clock start of a virtual clock, ISO 8601, local time of the configured timezone")
+    p.add_argument("--start", type=wall_time, help="wall-clock start of a virtual clock, ISO 8601, local time of the configured timezone")
     p.add_argument("--events-out", type=Path, help="write events as JSON Lines to this file")
     p.add_argument("--frames-out", type=Path, help="write every frame shown as JSON Lines to this file")
 

@@ -6,7 +6,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from .args import finite_float, whole_number
+from .args import finite_float, wall_time, whole_number
 from .common import EXIT_OK, UsageError, add_common, extra_sinks, load_config, make_clock, output_sinks
 
 
@@ -17,7 +17,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     add_common(p)
     p.add_argument("--scenario", default="calm", help="what the simulated person does: calm, workday, demo, ... (docs/cli.md)")
     p.add_argument("--hours", type=finite_float, default=8.0, help="simulated hours (default 8)")
-    p.add_argument("--start", help="wall-clock start, ISO 8601 in the configured timezone (default: now)")
+    p.add_argument("--start", type=wall_time, help="wall-clock start, ISO 8601 in the configured timezone (default: now)")
     p.add_argument("--seed", type=whole_number, default=0, help="seed of the simulated breather")
     p.add_argument("--events-out", type=Path, help="write events as JSON Lines to this file")
     p.add_argument("--fps", type=finite_float, default=DEFAULT_FPS, help=f"frames drawn per simulated second (default {DEFAULT_FPS:g})")
