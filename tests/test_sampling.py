@@ -374,3 +374,24 @@ def test_sensor_scan_draws_the_bus_and_finds_or_misses_the_adc(no_config, monkey
     assert main(["sensor", "scan"]) == 1
     out = capsys.readouterr().out
     assert "nothing answers at 0x48" in out and "set sensor.address to it (ADDR to SCL)" in out
+
+
+def test_a_non_oserror_from_the_driver_is_an_i2c_error_and_sampling_goes_on(caplog):
+    """Issue 14: a RuntimeError from the driver used to end the sampling thread for good."""
+    clock, emu, sensor = rig(inputs=(strap_volts(), 0, 0, 0), noise_lsb=2)
+    real = sensor._adc.read_raw
+    calls = {"n": 0}
+
+    def flaky() -> int:
+        calls["n"] += 1
+        if 40 <= calls["n"] < 45:
+            raise RuntimeError("driver bug")
+        return real()
+
+    sensor._adc.read_raw = flaky
+    errors = sensor.errors
+    with caplog.at_level(logging.WARNING):
+        samples = run(clock, sensor, 5)
+    assert sensor.errors - errors == 5
+    assert "unexpected RuntimeError from the driver" in caplog.text
+    assert samples[-1].value is not None and sensor.conversions > 40

@@ -145,9 +145,11 @@ class AdcSensor:
             if self._adc is None:
                 self._adc = self._connect()
             raw = self._adc.read_raw()
+            volts = self._adc.to_volts(raw)
         except OSError as exc:
             return self._failed(exc)
-        volts = self._adc.to_volts(raw)
+        except Exception as exc:  # a driver bug (Blinka, smbus2) must not end the thread: the signal would be lost until a restart
+            return self._failed(exc, unexpected=True)
         now = self._monotonic()
         with self._lock:
             self._sum += volts
@@ -163,7 +165,10 @@ class AdcSensor:
         self._first.set()
         return 0.0
 
-    def _failed(self, exc: OSError) -> float:
+    def _failed(self, exc: Exception, unexpected: bool = False) -> float:
+        """Count a failed transaction as an I2C error; the seconds to back off."""
+        if unexpected:
+            log.warning("%s: unexpected %s from the driver, counted as an I2C error: %s", self.name, type(exc).__name__, exc)
         now = self._monotonic()
         with self._lock:
             self._failures += 1
