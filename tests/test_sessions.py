@@ -50,8 +50,16 @@ def test_lags_average_on_the_circle():
 
 
 def test_breaths_outside_twenty_percent_do_not_count():
-    breaths = [(0, 10), (10, 18.1), (18.1, 26.0), (26.0, 38.0), (38.0, 50.5)]  # 10, 8.1, 7.9, 12, 12.5 s
+    breaths = [(0, 10), (10, 18.1), (20, 27.9), (30, 42.0), (40, 52.5)]  # 10, 8.1, 7.9, 12, 12.5 s, each begun with the guide
     assert score(Steady(6), breaths)["in_pace"] == pytest.approx(3 / 5)
+
+
+def test_breaths_of_the_right_length_in_antiphase_are_not_in_pace():
+    """Breathing in while the guide says breathe out, at the guide's own rate, is not following it."""
+    antiphase = score(Steady(6), [(10.0 * k + 5.0, 10.0 * k + 15.0) for k in range(10)])
+    assert antiphase["in_pace"] == 0.0 and abs(antiphase["phase_lag_deg"]) == pytest.approx(180.0)
+    quarter = score(Steady(6), [(10.0 * k + 2.4, 10.0 * k + 12.4) for k in range(5)] + [(10.0 * k + 2.6, 10.0 * k + 12.6) for k in range(5, 10)])
+    assert quarter["in_pace"] == 0.5  # within a quarter cycle (2.5 s) counts, beyond it not
 
 
 def test_no_breaths_no_figures():
@@ -107,3 +115,39 @@ def test_a_user_who_follows_the_pacer_is_in_pace_and_a_little_behind_it(pattern)
     assert 0.2 <= followed["phase_lag_s"] <= 2.0  # the simulated user is 0.3-0.8 s behind; onsets show a little later
     ignored = session_end(cfg, follow=False)  # breathing at their own 11/min
     assert ignored["in_pace"] <= 0.2
+
+
+class Antiphase:
+    """A simulated user who breathes at the session's pace but in when the ring says out (a Sink for ``extra``)."""
+
+    def __init__(self, daemon, script) -> None:
+        self.daemon = daemon
+
+    def event(self, event, wall) -> None:
+        if event.name == "session_start":
+            session = self.daemon.session
+            self.daemon.sensor.base.follow(lambda t: 1.0 - session.volume(t))
+        elif event.name == "session_end":
+            self.daemon.sensor.base.follow(None)
+
+    def __getattr__(self, name):  # the other Sink methods do nothing
+        return lambda *args, **kwargs: None
+
+
+@pytest.mark.parametrize("antiphase", [False, True], ids=["followed", "antiphase"])
+def test_acceptance_box_session_scores_phase(antiphase: bool):
+    """The issue's acceptance: a box session breathed in antiphase scores under 20 % in pace, one followed over 90 %.
+
+    The strap's polarity is set (detector.polarity), as it must be: breathing in antiphase on a
+    strap worn one way reads exactly like breathing in phase on a strap worn the other way, so with
+    polarity "auto" a session that goes on in antiphase corrects the polarity instead (docs/cues.md).
+    """
+    cfg = config('[detector]\npolarity = "normal"\n[[session]]\nat = "10:01"\npattern = "box"\nminutes = 5\n')
+    kw = {"extra": Antiphase} if antiphase else {"follow": True}
+    events, *_ = daemon_run(cfg, 400, **kw)
+    end = next(e for e in events if e["event"] == "session_end")
+    assert end["breaths"] >= 12
+    if antiphase:
+        assert end["in_pace"] < 0.2, end
+    else:
+        assert end["in_pace"] > 0.9, end

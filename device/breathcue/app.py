@@ -25,7 +25,7 @@ from .core import adherence, cues, schedule
 from .core.adherence import Adherence
 from .core.calibration import GUIDED_BREATHS, Calibration, CalibrationError
 from .core.detector import Baseline, BreathDetector
-from .core.guided import GuidedPolarity, Verdict
+from .core.guided import MIN_CYCLES, GuidedPolarity, Verdict
 from .core.pacing import PacedSession, PatternError, Ramp, pattern_by_name
 from .core.relaxation import NAME as RELAXATION
 from .core.relaxation import PHASE_SECONDS
@@ -140,6 +140,7 @@ class ActiveSession:
     name: str = ""  # the pattern's name, for events and the status
     scheduled: datetime | None = None  # the planned local time of a scheduled session
     adherence: Adherence = Adherence()
+    rate_before: float | None = None  # the user's breathing rate when it began, for the card at its end
 
     def ended(self, t: float) -> bool:
         duration = self.session.duration
@@ -238,8 +239,14 @@ class Daemon:
         t = self.clock.now() if at is None else at
         if self.session is not None:
             self.end_session("replaced", t)
-        self.session = ActiveSession(session, t, style or self.config.pacing.style, name, scheduled)
-        self.session_guide = GuidedPolarity(self.sensor.rate_hz, min_cycles=SESSION_GUIDE_CYCLES) if isinstance(session, PacedSession) else None
+        self.session = ActiveSession(
+            session, t, style or self.config.pacing.style, name, scheduled, rate_before=self.detector.status.rate_bpm
+        )
+        # A polarity still being guessed (box breathing gives the detector nothing to learn it from)
+        # is settled by the guide as soon as calibration would settle it; a known one needs more.
+        known = self.config.detector.polarity != "auto" or (self.baseline is not None and self.baseline.polarity is not None)
+        cycles = SESSION_GUIDE_CYCLES if known else MIN_CYCLES
+        self.session_guide = GuidedPolarity(self.sensor.rate_hz, min_cycles=cycles) if isinstance(session, PacedSession) else None
         minutes = None if session.duration is None else round(session.duration / 60.0, 2)
         when = None if scheduled is None else scheduled.isoformat(timespec="minutes")
         self._emit(Event("session_start", t, {"pattern": name, "scheduled": when, "minutes": minutes}))
@@ -260,6 +267,8 @@ class Daemon:
             "duration": t - active.started,
             "outcome": outcome,
             **adherence.summary(active.adherence),
+            "rate_before_bpm": _rounded(active.rate_before, 1),
+            "rate_after_bpm": _rounded(self.detector.status.rate_bpm, 1),
         }
         self._emit(Event("session_end", t, fields))
 
@@ -685,6 +694,8 @@ class Daemon:
             return None if when is None else (wall + timedelta(seconds=when - t)).isoformat(timespec="seconds")
 
         phase, phase_left = active.phase(t) if active is not None else (None, 0.0)
+        guide = self.session_guide
+        following = round(abs(guide.verdict().correlation), 2) if guide is not None and guide.cycles >= 1 else None
         inputs = self._inputs()
         blocked = cues.why_not(state, t, inputs, self.config.cues)
         total, _ = cues.budget(self.config.cues)
@@ -716,6 +727,7 @@ class Daemon:
                 "left": None if active.session.duration is None else round(active.started + active.session.duration - t, 1),
                 "phase": phase,
                 "phase_left": round(phase_left, 1),
+                "following": following,
                 "adherence": adherence.summary(active.adherence),
             },
             "nudges": {

@@ -48,6 +48,8 @@ WHY = {  # a cue_skipped `why`, or the status's `nudges.blocked`
     "another_nudge": "another nudge was showing",
     "signal_lost": "the signal was lost",
 }
+FOLLOWING = 0.6
+"""How closely the signal must follow the guide (|r|) to say so: the calibration's own bar."""
 SCHEDULE = ("quiet_hours", "outside_working_hours", "off_day")
 OUTCOMES = {
     "recovered": "you are breathing again", "slowed": "you slowed down", "timeout": "it timed out",
@@ -97,6 +99,8 @@ def status_line(status: dict[str, Any]) -> str:
         what = STATES.get(state, state.replace("_", " "))
     if session is not None:
         what = session_words(session) + ("" if state in ("breathing", "starting") else f"; {what}")
+        if session.get("following") is not None and not status.get("rate_bpm"):  # before the first breaths are counted
+            what += "; following the light" if session["following"] >= FOLLOWING else "; not following the light yet"
     elif cue is not None:
         what += f": {ADVICE.get(cue['reason'], 'breathe with the light')}"
     rate = status.get("rate_bpm")

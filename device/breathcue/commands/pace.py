@@ -75,6 +75,10 @@ def cmd_pace(args: argparse.Namespace) -> int:
         # symmetric pattern such as box, from a cold start, cannot.
         state = loop_state_dir(args, live=not parts.simulated)
         daemon = Daemon(config, clock, parts.sensor, parts.ring, sinks, args.seconds, baseline=calibrated_baseline(state, config.sensor.full_scale_v))
+        if state is not None and config.history.enabled:  # the session's card goes into the history too
+            from .. import history
+
+            daemon.sinks += history.open_sinks(config, state, daemon)
         if parts.breather is not None:
             daemon.sinks.append(SessionFollower(daemon, parts.breather.follow))
         summary = RunSummary()

@@ -1,11 +1,16 @@
 """How closely the user's breathing followed a paced session.
 
 Two figures, from the breaths measured during the session: the share of
-breaths whose length is within ±20 % of the guide's cycle at that moment,
-and the mean phase lag, how long after the guide began a breath in the user
+breaths in pace, and the mean phase lag, how long after the guide began a breath in the user
 began theirs.  Lags are averaged on the circle, so a breath that starts just
 before the guide's cycle and one just after it average to zero lag, not to
 half a cycle.
+
+A breath is in pace when it follows the guide in both ways: its length is
+within ±20 % of the guide's cycle at that moment, and its breath in began
+within a quarter of a cycle of the guide's.  Length alone is not enough: a
+person breathing in while the ring says breathe out (half a cycle off) at
+the right rate is not following the light.
 """
 
 from __future__ import annotations
@@ -15,6 +20,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 TOLERANCE = 0.2
+"""A breath's length may differ from the guide's cycle by this share of it."""
+PHASE_TOLERANCE = 0.25
+"""Its breath in may begin this share of a cycle before or after the guide's."""
 
 
 class Guide(Protocol):
@@ -38,10 +46,12 @@ def add_breath(a: Adherence, guide: Guide, onset: float, end: float) -> Adherenc
     """Score one breath, from its onset (start of the inhale) to its end, in session time."""
     period = guide.period(onset)
     c = guide.cycles(onset)
-    angle = 2.0 * math.pi * (c - math.floor(c + 0.5))  # -pi..pi: the guide's inhale began at 0
+    offset = c - math.floor(c + 0.5)  # -0.5..0.5 of a cycle: the guide's inhale began at 0
+    angle = 2.0 * math.pi * offset
+    in_pace = abs((end - onset) - period) <= TOLERANCE * period and abs(offset) <= PHASE_TOLERANCE
     return Adherence(
         a.breaths + 1,
-        a.in_pace + (abs((end - onset) - period) <= TOLERANCE * period),
+        a.in_pace + in_pace,
         a.lag_sin + math.sin(angle),
         a.lag_cos + math.cos(angle),
         a.period_sum + period,
