@@ -156,7 +156,7 @@ def test_text_report(state: Path):
     text = report.day_text(day_report(state))
     assert "Tuesday 24 November 2026" in text
     assert "breath holds    2, longest 35 s" in text
-    assert "nudges          3 (hold 2, shallow 1), breathing recovered within 30 s after 2 (67 %)" in text
+    assert "nudges          3 (hold 2, deepen 1), breathing recovered within 30 s after 2 (67 %)" in text
     assert "sessions        2, adherence 70 %" in text
     assert "nudges per hour given  held back  (held back 2 in all)" in text
     assert "    09:00            2          0\n" in text

@@ -31,7 +31,7 @@ def test_status_line_says_what_is_happening_and_what_to_do():
 def test_event_lines_are_sentences_not_dicts():
     assert event_line(Event("hold_start", 40.0, {"start": 30.0})) == "breath hold: no breathing for 10 s"
     assert event_line(Event("cue_skipped", 60.0, {"reason": "shallow", "why": "cooldown"})) == (
-        "nudge (shallow) held back: too soon after the last nudge")
+        "nudge (deepen) held back: too soon after the last nudge")
     assert event_line(Event("signal_lost", 9.0, {"start": 7.0, "reason": "saturated"})).startswith("signal lost: the signal is at its limit")
     assert all("{" not in (event_line(Event(n, 1.0, {"x": 1})) or "") for n in ("something_new", "resume"))
 

@@ -32,6 +32,7 @@ from .app import Daemon, Sink
 from .clock import Clock
 from .config import Config
 from .core.types import Event, Sample
+from .figures import EPISODE_ENDS, EPISODE_STARTS
 
 log = logging.getLogger(__name__)
 
@@ -42,20 +43,6 @@ PRUNE_EVERY_SECONDS = 3600.0
 MAX_STATUS_GAP_SECONDS = 5.0
 """A longer gap between two status calls is not counted as time in a state."""
 
-EPISODE_STARTS = {
-    "hold_start": "hold",
-    "shallow_start": "shallow",
-    "rapid_start": "rapid",
-    "artifact_start": "artifact",
-    "signal_lost": "signal_lost",
-}
-EPISODE_ENDS = {
-    "hold_end": "hold",
-    "shallow_end": "shallow",
-    "rapid_end": "rapid",
-    "artifact_end": "artifact",
-    "signal_ok": "signal_lost",
-}
 CONDITION_ENDS = {"hold_end": "hold", "shallow_end": "shallow", "rapid_end": "rapid"}
 RECOVERED_OUTCOMES = {"recovered", "slowed"}
 """cue_end outcomes that mean the breathing came right (core/cues.py)."""

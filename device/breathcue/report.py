@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any, Iterator
 
 from . import history, jsonout
+from .figures import minutes_text, nudge_name, plural, spell_minutes
 
 EXPORT_TABLES = ("minutes", "episodes", "cues", "sessions", "buttons", "events")
 REPORT_KEYS = (
@@ -79,10 +80,6 @@ def parse_day(text: str) -> date:
 class Span:
     start: float
     end: float
-
-    def clip(self, start: float, end: float) -> float:
-        """Seconds of this span inside [start, end)."""
-        return max(0.0, min(self.end, end) - max(self.start, start))
 
 
 def _rows(conn: sqlite3.Connection, sql: str, *params: Any) -> list[dict[str, Any]]:
@@ -198,7 +195,7 @@ def day_report(conn: sqlite3.Connection, day: date, tz: tzinfo | None) -> dict[s
     recorded_hours = len(recorded) / 60.0
 
     def minutes_in(kind: str) -> float:
-        return round(sum(s.clip(start, end) for s in spans(data, kind)) / 60.0, 1)
+        return spell_minutes(((s.start, s.end) for s in spans(data, kind)), start, end)
 
     cues = data["cues"]
     by_reason: dict[str, int] = {}
@@ -313,7 +310,7 @@ def day_text(r: dict[str, Any]) -> str:
     rate = "--" if r["mean_rate_bpm"] is None else f"{r['mean_rate_bpm']:.1f}"
     depth = "--" if r["mean_depth_pct"] is None else f"{r['mean_depth_pct']:.0f} %"
     longest = "" if r["longest_hold_seconds"] is None else f", longest {r['longest_hold_seconds']:.0f} s"
-    reasons = ", ".join(f"{k} {v}" for k, v in r["cues_by_reason"].items())
+    reasons = ", ".join(f"{nudge_name(k)} {v}" for k, v in r["cues_by_reason"].items())
     busiest = max(r["holds_per_hour"].items(), key=lambda kv: kv[1])
     lines = [
         f"breathcue, {day:%A %d %B %Y}",
@@ -321,7 +318,8 @@ def day_text(r: dict[str, Any]) -> str:
         f"  breathing       {rate} breaths/min on average, depth {depth} of your usual",
         f"  breath holds    {r['holds']}{longest}"
         + (f"; most at {busiest[0]}:00-{int(busiest[0]) + 1:02d}:00 ({busiest[1]})" if r["holds"] else ""),
-        f"  shallow         {_duration(r['shallow_minutes'])}; rapid {_duration(r['rapid_minutes'])}; signal lost {_duration(r['signal_lost_minutes'])}",
+        f"  shallow         {minutes_text(r['shallow_minutes'])}; rapid {minutes_text(r['rapid_minutes'])}; "
+        f"signal lost {minutes_text(r['signal_lost_minutes'])}",
         f"  nudges          {r['cues']}" + (f" ({reasons})" if reasons else "")
         + (f", breathing recovered within 30 s after {r['cues_recovered']} ({_pct(r['cues_recovered_share'])})" if r["cues"] else ""),
         f"  sessions        {r['sessions']}" + (f", adherence {_pct(r['mean_adherence'])}" if r["mean_adherence"] is not None else ""),
@@ -338,7 +336,7 @@ def day_text(r: dict[str, Any]) -> str:
 def week_text(w: dict[str, Any]) -> str:
     lines = [
         f"breathcue, {w['from']} to {w['to']}",
-        "  day          recorded  holds  longest  shallow   rate  nudges  recovered  sessions  adherence",
+        "  day          recorded  holds  longest    shallow   rate  nudges  recovered  sessions  adherence",
     ]
     for d in w["days"]:
         day = date.fromisoformat(d["day"])
@@ -346,12 +344,13 @@ def week_text(w: dict[str, Any]) -> str:
         rate = "--" if d["mean_rate_bpm"] is None else f"{d['mean_rate_bpm']:.1f}"
         lines.append(
             f"  {day:%a %d %b}  {_duration(d['recorded_minutes']):>10}  {d['holds']:5d}  {longest:>7}  "
-            f"{d['shallow_minutes']:5.0f} m  {rate:>5}  {d['cues']:6d}  {d['cues_recovered']:9d}  {d['sessions']:8d}  "
+            f"{minutes_text(d['shallow_minutes']):>9}  {rate:>5}  {d['cues']:6d}  {d['cues_recovered']:9d}  {d['sessions']:8d}  "
             f"{_pct(d['mean_adherence']):>9}"
         )
     lines.append(
-        f"  week: {w['holds']} holds, {w['cues']} nudges ({w['cues_recovered']} recovered within 30 s), "
-        f"{w['sessions']} sessions, adherence {_pct(w['mean_adherence'])}"
+        f"  week: {plural(w['holds'], 'breath hold')}, {plural(w['cues'], 'nudge')} ({w['cues_recovered']} followed by recovery "
+        f"within 30 s), {plural(w['sessions'], 'session')}, adherence {_pct(w['mean_adherence'])}, "
+        f"{minutes_text(w['shallow_minutes'])} shallow"
     )
     lines.append(f"  holds per hour  |{hours_bar(w['holds_per_hour'])}|  (00 to 23 h)")
     return "\n".join(lines) + "\n"
@@ -473,8 +472,9 @@ def week_png(w: dict[str, Any], path: Path) -> None:
     x = range(len(days))
     fig, (ax_counts, ax_rate) = plt.subplots(2, 1, figsize=(10, 6), sharex=True, constrained_layout=True)
     width = 0.27
-    for i, (key, colour) in enumerate((("holds", COLOURS["hold"]), ("cues", "#444444"), ("sessions", COLOURS["session"]))):
-        ax_counts.bar([j + (i - 1) * width for j in x], [d[key] for d in w["days"]], width, color=colour, label=key)
+    bars = (("holds", "breath holds", COLOURS["hold"]), ("cues", "nudges", "#444444"), ("sessions", "sessions", COLOURS["session"]))
+    for i, (key, label, colour) in enumerate(bars):
+        ax_counts.bar([j + (i - 1) * width for j in x], [d[key] for d in w["days"]], width, color=colour, label=label)
     ax_counts.legend(fontsize=8, frameon=False)
     ax_counts.grid(True, axis="y", alpha=0.3)
     ax_shallow = ax_rate.twinx()

@@ -21,6 +21,7 @@ from .app import Daemon, SessionFollower, Sink
 from .clock import VirtualClock
 from .config import Config
 from .core.types import Event, RGBBytes
+from .figures import EPISODE_STARTS, edge, minutes_text, nudge_name, spell_minutes
 from .hw import select
 from .hw.ports import Sensor
 from .hw.sim import SimulatedBreather
@@ -70,9 +71,20 @@ class Tally(Sink):
     breath_holds: int = 0  # outside paced sessions, as reports count them
     pacing: bool = False
     budget: int = 0  # cues.max_per_day, as the status says
+    spells: dict[str, list[tuple[float, float]]] = field(default_factory=dict)  # kind -> (start, end), as the history keeps them
+    open_spells: dict[str, float] = field(default_factory=dict)
+    now: float = 0.0
 
     def event(self, event: Event, wall: datetime) -> None:
         self.events[event.name] += 1
+        self.now = max(self.now, event.t)
+        found = edge(event.name, event.t, dict(event.fields))
+        if found is not None:
+            kind, t = found
+            if event.name in EPISODE_STARTS:
+                self.open_spells[kind] = t
+            elif kind in self.open_spells:
+                self.spells.setdefault(kind, []).append((self.open_spells.pop(kind), t))
         if event.name == "cue_start":
             self.nudges[event.get("reason")] += 1
             self._hour(wall).given += 1
@@ -92,7 +104,13 @@ class Tally(Sink):
 
     def status(self, status: dict[str, Any]) -> None:
         self.states[status["state"]] += 1  # statuses come once a second of clock time
+        self.now = max(self.now, float(status["t"]))
         self.budget = status["nudges"]["max_per_day"]
+
+    def minutes(self, kind: str, end: float) -> float:
+        """Minutes in spells of ``kind``, one still open ending at ``end``: the reports' figure."""
+        spans = self.spells.get(kind, []) + [(s, end) for k, s in self.open_spells.items() if k == kind]
+        return spell_minutes(spans)
 
     def _hour(self, wall: datetime) -> "HourTally":
         return self.hours.setdefault(wall.replace(minute=0, second=0, microsecond=0), HourTally())
@@ -123,7 +141,7 @@ class Summary:
         longest = f" (longest {t.longest_hold:.0f} s)" if t.breath_holds else ""
         in_sessions = t.events["hold_start"] - t.breath_holds
         lines.append(f"  breath holds  {t.breath_holds}{longest}" + (f"; {in_sessions} more in paced sessions" if in_sessions else ""))
-        by_reason = ", ".join(f"{r} {n}" for r, n in sorted(t.nudges.items()))
+        by_reason = ", ".join(f"{nudge_name(r)} {n}" for r, n in sorted(t.nudges.items()))
         lines.append(
             f"  nudges        {sum(t.nudges.values())}"
             + (f" ({by_reason})" if by_reason else "")
@@ -133,9 +151,13 @@ class Summary:
         pace = f" (in pace {100 * sum(t.adherence) / len(t.adherence):.0f} % on average)" if t.adherence else ""
         lines.append(f"  sessions      {t.events['session_start']}{pace}")
         lines.append(f"  snoozes       {t.events['snooze']}")
+        lines.append(
+            f"  shallow       {minutes_text(t.minutes('shallow', self.seconds))}; rapid {minutes_text(t.minutes('rapid', self.seconds))}; "
+            f"signal lost {minutes_text(t.minutes('signal_lost', self.seconds))}"
+        )
         total = sum(t.states.values()) or 1
-        states = ", ".join(f"{s} {_duration(n)} ({100 * n / total:.0f} %)" for s, n in t.states.most_common())
-        lines.append(f"  time          {states}")
+        states = ", ".join(f"{s.replace('_', ' ')} {100 * n / total:.0f} %" for s, n in t.states.most_common())
+        lines.append(f"  detector      {states} of the time")
         if t.hours:
             lines.append("  per hour      given  held back")
             for hour, h in sorted(t.hours.items()):

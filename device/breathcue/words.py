@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .core.types import Event
+from .figures import nudge_name
 
 STATES = {
     "starting": "getting to know your breathing",
@@ -149,15 +150,15 @@ def event_line(event: Event) -> str | None:
     if name == "signal_ok":
         return f"signal back after {event.t - g('start'):.0f} s"
     if name == "cue_start":
-        return f"nudge ({g('reason')}): {ADVICE.get(g('reason'), 'breathe with the light')}, at {g('bpm'):.0f} breaths a minute"
+        return f"nudge ({nudge_name(g('reason'))}): {ADVICE.get(g('reason'), 'breathe with the light')}, at {g('bpm'):.0f} breaths a minute"
     if name == "cue_level":
-        return f"nudge ({g('reason')}) brighter"
+        return f"nudge ({nudge_name(g('reason'))}) brighter"
     if name == "cue_end":
-        return f"nudge ({g('reason')}) over after {g('duration'):.0f} s: {OUTCOMES.get(g('outcome'), WHY.get(g('outcome'), g('outcome')))}"
+        return f"nudge ({nudge_name(g('reason'))}) over after {g('duration'):.0f} s: {OUTCOMES.get(g('outcome'), WHY.get(g('outcome'), g('outcome')))}"
     if name == "cue_skipped":
-        return f"nudge ({g('reason')}) held back: {WHY.get(g('why'), g('why'))}"
+        return f"nudge ({nudge_name(g('reason'))}) held back: {WHY.get(g('why'), g('why'))}"
     if name == "cue_learnt":
-        return f"{g('reason')} nudges dismissed {g('dismissed')} times today: they wait longer"
+        return f"{nudge_name(g('reason'))} nudges dismissed {g('dismissed')} times today: they wait longer"
     if name == "snooze":
         return f"nudges snoozed for {g('minutes'):g} min"
     if name == "do_not_disturb":

@@ -47,6 +47,13 @@
   const clockTime = (iso) => (iso ? iso.slice(11, 16) : "");
   const mmss = (s) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
   const pct = (x) => (x == null ? "–" : `${Math.round(100 * x)} %`);
+  // One word for one thing (figures.py): a cue is a nudge, and each kind has one name.
+  const NUDGE_NAMES = { hold: "hold", shallow: "deepen", rapid: "slow down" };
+  const nudgeName = (reason) => NUDGE_NAMES[reason] || reason;
+  const plural = (n, one, many) => `${n} ${n === 1 ? one : many || `${one}s`}`;
+  const minutesText = (m) => `${Number(m).toFixed(1)} min`; // as figures.minutes_text
+  let lastStatus = null;
+  let shownReport = null;
 
   function showStatus(s) {
     dashboard.status = s;
@@ -61,7 +68,7 @@
       const inPace = s.session.adherence && s.session.adherence.in_pace != null ? `, in pace ${pct(s.session.adherence.in_pace)}` : "";
       activity = `Session ${s.session.pattern || ""}: ${mmss(s.session.seconds)}${total}${inPace}`;
     } else if (s.cue) {
-      activity = `Nudging: ${s.cue.reason}, level ${s.cue.level}, for ${Math.round(s.cue.seconds)} s`;
+      activity = `Nudge: ${nudgeName(s.cue.reason)}, level ${s.cue.level}, for ${Math.round(s.cue.seconds)} s`;
     }
     $("activity").textContent = activity;
     const n = s.nudges || {};
@@ -69,9 +76,13 @@
     if (n.snoozed_until) nudges += ` · snoozed until ${clockTime(n.snoozed_until)}`;
     if (n.paused_until) nudges += ` · paused until ${n.paused_until.replace("T", " ")}`;
     if (n.do_not_disturb_until) nudges += ` · do not disturb until ${clockTime(n.do_not_disturb_until)}`;
-    for (const [kind, l] of Object.entries(n.learnt || {})) nudges += ` · ${kind} nudges wait ${Math.round(l.cooldown_seconds / 60)} min after one (you dismissed ${l.dismissed})`;
-    if (n.today != null) nudges += ` · ${n.today} today`;
+    for (const [kind, l] of Object.entries(n.learnt || {})) {
+      nudges += ` · ${nudgeName(kind)} nudges wait ${Math.round(l.cooldown_seconds / 60)} min after one (you dismissed ${plural(l.dismissed, "time")})`;
+    }
+    if (n.today != null) nudges += ` · ${plural(n.today, "nudge")} today${n.max_per_day != null ? ` of ${n.max_per_day}` : ""}`;
     $("nudges").textContent = nudges;
+    lastStatus = s;
+    showSummary();
     const pause = $("pause");
     pause.textContent = n.paused_until ? "Resume" : "Pause until next working day";
     pause.dataset.command = n.paused_until ? "resume" : "pause";
@@ -93,10 +104,12 @@
   function describe(e) {
     switch (e.event) {
       case "hold_end": return `${Math.round(e.duration)} s`;
-      case "cue_start": return `${e.reason}, level ${e.level}`;
+      case "cue_start": return `${nudgeName(e.reason)}, level ${e.level}`;
       case "cue_level": return `level ${e.level}`;
-      case "cue_end": return `${e.reason}: ${String(e.outcome || "").replaceAll("_", " ")}`;
-      case "cue_skipped": return `${e.reason}: ${String(e.why || "").replaceAll("_", " ")}`;
+      case "cue_end": return `${nudgeName(e.reason)}: ${String(e.outcome || "").replaceAll("_", " ")}`;
+      case "cue_skipped": return `${nudgeName(e.reason)} held back: ${String(e.why || "").replaceAll("_", " ")}`;
+      case "cue_learnt": return `${nudgeName(e.reason)} nudges wait longer today`;
+      case "do_not_disturb": return `${e.minutes} min`;
       case "session_start": return e.pattern || "";
       case "session_end": return `${e.pattern || ""} ${e.outcome || ""}${e.in_pace != null ? `, in pace ${pct(e.in_pace)}` : ""}`;
       case "snooze": return `${e.minutes} min`;
@@ -209,12 +222,8 @@
   function showToday(today) {
     const r = today.report;
     $("day").textContent = r.day;
-    const longest = r.longest_hold_seconds == null ? "" : ` (longest ${Math.round(r.longest_hold_seconds)} s)`;
-    const rate = r.mean_rate_bpm == null ? "–" : r.mean_rate_bpm.toFixed(1);
-    $("summary").textContent =
-      `${r.holds} breath holds${longest} · ${Math.round(r.shallow_minutes)} min shallow · ${rate} breaths/min · ` +
-      `${r.cues} nudges, ${r.cues_recovered} followed by recovery within 30 s · ${r.sessions} sessions` +
-      (r.mean_adherence == null ? "" : `, in pace ${pct(r.mean_adherence)}`);
+    shownReport = r;
+    showSummary();
     // One point per minute, in its middle; a break in the line where minutes are missing.
     const m = today.timeline.minutes;
     const data = [[], [], []];
@@ -259,6 +268,20 @@
       [hours, Object.values(r.holds_per_hour)],
       hl,
     );
+  }
+
+  // The day's figures; today's nudges are the live status's count, so the panel and the status never disagree.
+  function showSummary() {
+    const r = shownReport;
+    if (!r) return;
+    const live = lastStatus && lastStatus.nudges && lastStatus.wall && lastStatus.wall.slice(0, 10) === r.day;
+    const nudges = live && lastStatus.nudges.today != null ? lastStatus.nudges.today : r.cues;
+    const longest = r.longest_hold_seconds == null ? "" : ` (longest ${Math.round(r.longest_hold_seconds)} s)`;
+    const rate = r.mean_rate_bpm == null ? "–" : r.mean_rate_bpm.toFixed(1);
+    $("summary").textContent =
+      `${plural(r.holds, "breath hold")}${longest} · ${minutesText(r.shallow_minutes)} shallow · ${rate} breaths/min · ` +
+      `${plural(nudges, "nudge")}, ${r.cues_recovered} followed by recovery within 30 s · ${plural(r.sessions, "session")}` +
+      (r.mean_adherence == null ? "" : `, in pace ${pct(r.mean_adherence)}`);
   }
 
   async function loadToday() {
