@@ -20,7 +20,7 @@ from breathcue.clock import VirtualClock
 from breathcue.config import DetectorConfig
 from breathcue.control import BaselineKeeper, ControlError, ControlServer, ask_daemon, socket_path
 from breathcue.control import open_sinks as control_sinks
-from breathcue.core.calibration import Calibration, CalibrationError, Progress
+from breathcue.core.calibration import QUALITY_TEXT, Calibration, CalibrationError, Progress
 from breathcue.core.detector import Baseline
 from breathcue.core.pacing import PacedSession, pattern_by_name
 from breathcue.core.types import Sample
@@ -147,7 +147,13 @@ def test_a_calm_part_without_a_baseline_ends_it_at_once(sensor, message: str, qu
 
 def test_progress_reads_in_plain_words() -> None:
     p = Progress("guided", 40.0, 21.6, 5, "following", "in")
-    assert p.describe() == "breathe in as the light brightens, 22 s left; you are following the light"
+    assert p.describe() == "breathe in as it brightens, 22 s left; you follow the light"
+    longest = max(
+        [Progress("calm", 1.0, 639.0, 0, q, None).describe() for q in QUALITY_TEXT if q not in ("following", "not_following")]
+        + [Progress("guided", 600.0, 39.0, 5, q, "in").describe() for q in ("following", "not_following")],
+        key=len,
+    )
+    assert len("calibrating: " + longest) < 80
     assert Progress(**p.to_json_dict()) == replace(p, seconds=40.0, left=21.6)
 
 

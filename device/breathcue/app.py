@@ -748,10 +748,9 @@ class Daemon:
 
     def status_line(self) -> str:
         """The status in plain words, for the terminal and systemd (words.py)."""
-        line = status_line(self.status())
-        if self.calibration is not None and self.session is None:
-            line += f"  calibrating: {self.calibration.calibration.progress(self.clock.now()).describe()}"
-        return line
+        if self.calibration is not None:  # what to do now, and whether the strap picks it up, is all that matters
+            return f"calibrating: {self.calibration.calibration.progress(self.clock.now()).describe()}"
+        return status_line(self.status())
 
 
 def _rounded(value: float | None, digits: int) -> float | None:

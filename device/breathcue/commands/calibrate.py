@@ -144,7 +144,7 @@ def _standalone(
     finally:
         parts.close()
     if "error" in answer or "result" not in answer:
-        raise ControlError(answer.get("error", "stopped before the end"))
+        raise ControlError(answer.get("error", "interrupted before the end; nothing saved"))
     BaselineKeeper(state, daemon).save_calibration(answer["result"], clock.wall())  # OSError: one line, status 1
     return answer["result"]
 

@@ -51,11 +51,11 @@ class Progress:
     guide: str | None  # "in" or "out" during the guided breaths
 
     def describe(self) -> str:
-        """One line for people: what to do, how long is left, whether the strap picks up breathing."""
+        """One line for people (under 80 columns with "calibrating: "): what to do, time left, what the strap picks up."""
         if self.phase == "guided":
-            what = "breathe in as the light brightens" if self.guide == "in" else "breathe out as it dims"
+            what = "breathe in as it brightens" if self.guide == "in" else "breathe out as it dims"
         elif self.phase == "calm":
-            what = "breathe calmly and normally"
+            what = "breathe normally"
         else:
             what = "done"
         return f"{what}, {self.left:.0f} s left; {QUALITY_TEXT[self.quality]}"
@@ -74,12 +74,12 @@ class Progress:
 QUALITY_TEXT = {
     "starting": "listening to the strap",
     "good": "the strap picks up your breathing",
-    "quiet": "no breathing seen yet: is the strap snug?",
-    "hold": "breathe normally, don't hold your breath",
+    "quiet": "no breaths yet: is the strap snug?",
+    "hold": "don't hold your breath",
     "moving": "movement: sit still",
     "lost": "no signal: is the strap plugged in?",
-    "following": "you are following the light",
-    "not_following": "breathe in as it brightens, out as it dims",
+    "following": "you follow the light",
+    "not_following": "not following the light yet",
 }
 
 
