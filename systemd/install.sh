@@ -154,27 +154,40 @@ sys.stdout.write((pathlib.Path(spec.submodule_search_locations[0]) / "default.to
 EOF
 }
 
+# The config may hold web.token or MQTT settings: root writes it, the service's group reads it, nobody else.
+install_private() {
+    if [ "$(id -u)" = 0 ] && getent group "$SERVICE_USER" >/dev/null; then
+        install -m 0640 -g "$SERVICE_USER" "$@"
+    else
+        install -m 0640 "$@"
+    fi
+}
+
 install_config() {
     local new=$TMP/config.toml
     packaged_default >"$new"
     mkdir -p "$CONF_DIR"
     if [ ! -e "$CONF" ]; then
         say "installing the default config $CONF"
-        install -m 0644 "$new" "$CONF"
+        install_private "$new" "$CONF"
         rm -f "$CONF.new"
     elif cmp -s "$CONF" "$new"; then
         rm -f "$CONF.new"
     elif [ -e "$PRISTINE" ] && cmp -s "$CONF" "$PRISTINE"; then
         say "updating the unedited config $CONF to the new default"
-        install -m 0644 "$new" "$CONF"
+        install_private "$new" "$CONF"
         rm -f "$CONF.new"
     elif [ -e "$CONF.new" ] && cmp -s "$CONF.new" "$new"; then
         say "kept your edited $CONF; the new default is still in $CONF.new"
     else
-        install -m 0644 "$new" "$CONF.new"
+        install_private "$new" "$CONF.new"
         say "kept your edited $CONF; the new default is in $CONF.new (compare: diff $CONF $CONF.new)"
     fi
     install -D -m 0644 "$new" "$PRISTINE"
+    if [ -e "$CONF" ] && [ -n "$(find "$CONF" -perm -o=r)" ]; then
+        chmod o-rwx "$CONF"
+        say "made $CONF unreadable to other users (it may hold web.token)"
+    fi
 }
 
 install_unit() {

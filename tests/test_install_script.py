@@ -71,6 +71,7 @@ def test_install_upgrade_and_uninstall(tmp_path: Path, wheel: Path):
     found = subprocess.run([str(venv / "bin/python"), "-c", "import importlib.util as u; print(u.find_spec('breathcue').origin)"], capture_output=True, text=True, check=True)
     assert str(venv) in found.stdout
     assert conf.read_text(encoding="utf-8") == PACKAGED_DEFAULT
+    assert conf.stat().st_mode & 0o777 == 0o640  # it may hold web.token: not for other users
     unit = (root / "etc/systemd/system/breathcue.service").read_text()
     assert f"ExecStart={PREFIX}/venv/bin/breathcue run" in unit
     assert "/opt/breathcue" not in unit

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable
 
-from . import jsonout
+from . import jsonout, private
 from .config import Config, DetectorConfig, parse, to_dict
 from .core.detector import MAX_INTERVAL_SECONDS, Baseline, BreathDetector
 from .core.types import Event, Sample
@@ -197,11 +197,9 @@ def baseline_path(state_dir: Path) -> Path:
 
 def save_baseline(baseline: Baseline, path: Path, extra: dict[str, Any] | None = None) -> None:
     """Write the baseline as JSON, atomically (write a temporary file, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private.make_dir(path.parent)
     data = {**dataclasses.asdict(baseline), **(extra or {})}
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(jsonout.dumps(data, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    private.write_atomic(path, jsonout.dumps(data, indent=2) + "\n")
 
 
 ADC_STEPS = 32768

@@ -27,12 +27,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import jsonout
+from . import jsonout, private
 from .analyze import baseline_path, save_baseline
 from .app import Sink
 from .core.detector import Baseline
 from .core.types import Event
-from .status import write_atomic
+from .private import write_atomic
 
 if TYPE_CHECKING:
     from .app import Daemon
@@ -68,7 +68,7 @@ class ControlServer(Sink):
     def __init__(self, state_dir: Path, submit: Callable[..., None]) -> None:
         self.path = socket_path(state_dir)
         self.submit = submit
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private.make_dir(self.path.parent)
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             self._claim()

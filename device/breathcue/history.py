@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from . import jsonout
+from . import jsonout, private
 from .app import Daemon, Sink
 from .clock import Clock
 from .config import Config
@@ -148,7 +148,10 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
                 raise HistoryError(f"no history at {path}: `breathcue run` or `simulate` writes it (history.enabled)")
             conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10.0, check_same_thread=False)
         else:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            private.make_dir(Path(path).parent)
+            private.create(Path(path))  # SQLite gives the -wal and -shm files the database's mode
+            for extra in ("-wal", "-shm"):
+                private.tighten(Path(f"{path}{extra}"))
             conn = sqlite3.connect(path, timeout=10.0, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")

@@ -21,7 +21,7 @@ from .app import Sink
 from .clock import Clock
 from .config import Config
 from .core.types import Event
-from .status import write_atomic
+from .private import write_atomic
 
 if TYPE_CHECKING:
     from .app import Daemon
@@ -125,7 +125,7 @@ class MetricsSink(Sink):
     def write(self, up: bool = True) -> None:
         """Replace the textfile atomically; a failure is logged once, not each time."""
         try:
-            write_atomic(self.path, self.render(up))
+            write_atomic(self.path, self.render(up), mode=0o644)  # for node_exporter, another user: counts only
         except OSError as exc:
             if not self._failing:
                 log.error("cannot write the metrics to %s: %s", self.path, exc.strerror or exc)

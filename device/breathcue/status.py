@@ -13,13 +13,13 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-from . import jsonout
+from . import jsonout, private
+from .private import write_atomic
 from .app import Sink
 
 log = logging.getLogger(__name__)
@@ -32,25 +32,12 @@ class StatusError(Exception):
     """There is no status to show; the message says why."""
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one rename (readable by all, as the state dir allows)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 class StatusFile(Sink):
     """A Sink that keeps ``status.json`` in ``directory`` up to date."""
 
     def __init__(self, directory: Path, every: float = 1.0, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.path = Path(directory) / FILE_NAME
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private.make_dir(self.path.parent)
         self.every = every
         self._monotonic = monotonic
         self._next = monotonic()

@@ -21,6 +21,7 @@ import hmac
 import json
 import logging
 import math
+import os
 import queue
 import threading
 from collections import deque
@@ -445,12 +446,26 @@ def command_args(name: str, body: Any, patterns: list[str]) -> dict[str, Any]:
     return args
 
 
+def warn_if_token_is_readable(web: WebConfig, source: str) -> bool:
+    """Warn when the config holding ``web.token`` can be read by any local user (True when it did)."""
+    if not web.token:
+        return False
+    try:
+        readable = os.stat(source).st_mode & 0o004
+    except OSError:
+        return False  # the defaults, or a file gone since: no file to hold the token
+    if readable:
+        log.warning("%s holds web.token and any local user can read it: chmod o-r %s", source, source)
+    return bool(readable)
+
+
 def open_sinks(config: Config, state_dir: Path | None, daemon: Daemon) -> list[Sink]:
     """The dashboard of `breathcue run`; none (logged) when it cannot listen."""
     from ..core.pacing import pattern_names
     from ..core.relaxation import NAME as RELAXATION
 
     web = config.web
+    warn_if_token_is_readable(web, daemon.source)
     try:
         sink = DashboardSink(
             web,
