@@ -16,12 +16,16 @@ Times are Unix seconds (UTC); reports convert them to local time.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
+import os
 import queue
 import sqlite3
 import threading
+import time
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -135,6 +139,10 @@ def path_in(state_dir: Path) -> Path:
     return Path(state_dir) / FILE_NAME
 
 
+class DamagedHistoryError(HistoryError):
+    """The history file is not a sound SQLite database."""
+
+
 def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     """A connection with the pragmas every user of the file needs.
 
@@ -147,6 +155,16 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
             if not Path(path).exists():
                 raise HistoryError(f"no history at {path}: `breathcue run` or `simulate` writes it (history.enabled)")
             conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10.0, check_same_thread=False)
+            try:
+                conn.execute("PRAGMA schema_version").fetchone()
+            except sqlite3.OperationalError:
+                # A WAL file needs its -shm beside it, which a user who may read but not write the state
+                # directory cannot make: such a reader opens the file as it is on disk (what the daemon
+                # last checkpointed, at most a few minutes old), which never writes.
+                conn.close()
+                if os.access(Path(path).parent, os.W_OK):
+                    raise
+                conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, timeout=10.0, check_same_thread=False)
         else:
             private.make_dir(Path(path).parent)
             private.create(Path(path))  # SQLite gives the -wal and -shm files the database's mode
@@ -158,9 +176,16 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
         conn.row_factory = sqlite3.Row
         return conn
     except sqlite3.Error as exc:
+        if damaged(exc):
+            raise DamagedHistoryError(f"the history at {path} is damaged: {exc}") from None
         raise HistoryError(f"cannot open the history at {path}: {exc}") from None
     except OSError as exc:
         raise HistoryError(f"cannot create the history at {path}: {exc.strerror or exc}") from None
+
+
+def damaged(exc: sqlite3.Error) -> bool:
+    """Whether SQLite's error says the file is damaged, not merely unwritable or busy."""
+    return (isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError)) or "malformed" in str(exc)
 
 
 def migrate(conn: sqlite3.Connection, migrations: Sequence[str] = MIGRATIONS) -> int:
@@ -182,8 +207,17 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[str] = MIGRATIONS) ->
 
 
 def open_store(path: Path) -> sqlite3.Connection:
-    """The history file for writing, created and migrated as needed."""
-    conn = connect(path)
+    """The history file for writing, created and migrated as needed; a damaged one is moved aside first."""
+    try:
+        conn: sqlite3.Connection | None = connect(path)
+    except DamagedHistoryError:
+        conn = None
+    if conn is None or not intact(conn):
+        if conn is not None:
+            conn.close()
+        aside = move_aside(Path(path))
+        log.warning("history: %s is damaged; moved it to %s and started a new one", path, aside.name)
+        conn = connect(path)
     try:
         migrate(conn)
     except sqlite3.Error as exc:
@@ -193,6 +227,25 @@ def open_store(path: Path) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def intact(conn: sqlite3.Connection) -> bool:
+    """Whether SQLite's quick_check finds the file sound (a file that is not a database is not)."""
+    try:
+        return conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+    except sqlite3.Error as exc:
+        if not damaged(exc):
+            raise HistoryError(f"cannot check the history: {exc}") from None
+        return False
+
+
+def move_aside(path: Path) -> Path:
+    """Rename a damaged history (and its -wal and -shm) to ``NAME.damaged-TIME``, kept for a look."""
+    aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%dT%H%M%S')}")
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(f"{path}{suffix}", f"{aside}{suffix}")
+    return aside
 
 
 def open_reader(path: Path) -> sqlite3.Connection:
@@ -337,17 +390,55 @@ class Writer:
     """A thread that owns the write connection and writes batches as they come.
 
     A batch that fails (a full or failing SD card) is logged and dropped:
-    the daemon goes on nudging without history rather than stopping.
+    the daemon goes on nudging without history rather than stopping.  A
+    file that cannot be opened (a disk full at start-up) is tried again
+    every ``retry_seconds`` while the batches wait, the last
+    ``MAX_PENDING`` of them.  A failure is logged once, then at most every
+    ``LOG_EVERY`` seconds while it lasts.
     """
 
-    def __init__(self, path: Path) -> None:
+    RETRY_SECONDS = 60.0
+    MAX_PENDING = 360
+    """An hour of batches at the default 10 s flush."""
+    LOG_EVERY = 300.0
+
+    def __init__(self, path: Path, *, monotonic: Callable[[], float] = time.monotonic, retry_seconds: float = RETRY_SECONDS) -> None:
         self.path = path
-        self.conn = open_store(path)
         self.failures = 0
         self.written = 0
+        self._monotonic = monotonic
+        self._retry_seconds = retry_seconds
+        self._pending: deque[Batch] = deque(maxlen=self.MAX_PENDING)
+        self._logged_at: float | None = None
+        self._unlogged = 0
+        self.conn: sqlite3.Connection | None = None
+        self._next_open = 0.0
+        self._open()
         self._queue: queue.SimpleQueue[Batch | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="history-writer", daemon=True)
         self._thread.start()
+
+    def _open(self) -> bool:
+        try:
+            self.conn = open_store(self.path)
+        except HistoryError as exc:
+            self._next_open = self._monotonic() + self._retry_seconds
+            self._complain(f"history: {exc}; trying again every {self._retry_seconds:g} s")
+            return False
+        if self._logged_at is not None:
+            log.info("history: %s is usable again", self.path)
+            self._logged_at, self._unlogged = None, 0
+        return True
+
+    def _complain(self, message: str) -> None:
+        """Log a failure the first time, then at most every LOG_EVERY seconds (with how many were not logged)."""
+        now = self._monotonic()
+        if self._logged_at is None or now - self._logged_at >= self.LOG_EVERY:
+            more = f" ({self._unlogged} more since the last message)" if self._unlogged else ""
+            log.error("%s%s", message, more)
+            self._logged_at, self._unlogged = now, 0
+        else:
+            self._unlogged += 1
 
     def put(self, batch: Batch) -> None:
         self._queue.put(batch)
@@ -356,16 +447,23 @@ class Writer:
         """Write what is queued, then close the file."""
         self._queue.put(None)
         self._thread.join()
-        self.conn.close()
+        if self.conn is not None:
+            self.conn.close()
 
     def _run(self) -> None:
         while (batch := self._queue.get()) is not None:
-            try:
-                write_batch(self.conn, batch)
-                self.written += 1
-            except sqlite3.Error as exc:
-                self.failures += 1
-                log.error("history: a batch could not be written to %s and is lost: %s", self.path, exc)
+            self._pending.append(batch)
+            if self.conn is None and (self._monotonic() < self._next_open or not self._open()):
+                continue
+            while self._pending:
+                batch = self._pending.popleft()
+                try:
+                    write_batch(self.conn, batch)
+                    self.written += 1
+                    self._logged_at, self._unlogged = None, 0  # working: the next failure is news
+                except sqlite3.Error as exc:
+                    self.failures += 1
+                    self._complain(f"history: a batch could not be written to {self.path} and is lost: {exc}")
 
 
 # --- the sink -----------------------------------------------------------------------------

@@ -25,6 +25,8 @@ from .app import Sink
 log = logging.getLogger(__name__)
 
 FILE_NAME = "status.json"
+MAX_BYTES = 1024 * 1024
+"""A status file is a few kB; past this it is not one."""
 STALE_SECONDS = 10.0  # a running daemon older than this has stopped without saying so
 
 
@@ -83,13 +85,25 @@ class StatusFile(Sink):
 def read(directory: Path) -> dict[str, Any]:
     path = Path(directory) / FILE_NAME
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        with open(path, "rb") as f:
+            data = json.loads(f.read(MAX_BYTES + 1).decode("utf-8"))
     except FileNotFoundError:
         raise StatusError(f"no status at {path}: breathcue has not run with this state dir") from None
     except OSError as exc:
         raise StatusError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, cut short, nested without end
         raise StatusError(f"{path} is not a status file") from None
+    if not isinstance(data, dict):
+        raise StatusError(f"{path} is not a status file")
+    return data
+
+
+def describe_file(status: dict[str, Any], path: Path) -> str:
+    """``describe``, or StatusError when the file holds fields of the wrong kinds (damaged, or not ours)."""
+    try:
+        return describe(status)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as exc:
+        raise StatusError(f"{path} is damaged ({type(exc).__name__}: {exc}); `breathcue status --json` shows it as it is") from None
 
 
 def age_seconds(status: dict[str, Any], now: datetime | None = None) -> float | None:

@@ -21,13 +21,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     """Exit 0 when a daemon is running and current, 3 when it is stopped or silent, 1 without a status."""
     from .. import status
 
+    directory = configmod.state_dir(args.state_dir)
     try:
-        current = status.read(configmod.state_dir(args.state_dir))
+        current = status.read(directory)
+        text = None if args.json else status.describe_file(current, directory / status.FILE_NAME)
     except status.StatusError as exc:
         print(f"breathcue: {exc}", file=sys.stderr)
         return EXIT_FAIL
-    if args.json:
-        print(jsonout.dumps(current, indent=1, ensure_ascii=False))
-    else:
-        print(status.describe(current))
+    print(jsonout.dumps(current, indent=1, ensure_ascii=False) if text is None else text)
     return EXIT_OK if status.is_current(current) else EXIT_NOT_RUNNING
