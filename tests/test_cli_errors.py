@@ -28,7 +28,7 @@ WORKING = {
     "status": ["status"],
     "report": ["report"],
     "export": ["export"],
-    "forget": ["forget", "--all"],
+    "forget": ["forget", "--all", "--yes"],
     "config init": ["config", "init"],
     "config check": ["config", "check", "{cfg}"],
     "config show": ["config", "show"],

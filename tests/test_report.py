@@ -273,7 +273,10 @@ def test_forget_before_a_day_and_all(tmp_path: Path, capsys):
     assert day_report(tmp_path)["holds"] == 0
     for f in path.parent.glob(path.name + "*"):  # the file, and any -wal or -shm beside it
         assert SECRET.encode() not in f.read_bytes(), f"{f.name} still holds forgotten data"
-    assert main(["forget", "--all", "--state-dir", str(tmp_path)]) == 0
+    assert main(["forget", "--all", "--state-dir", str(tmp_path)]) == 2  # not without --yes (no terminal to ask on)
+    refused = capsys.readouterr()
+    assert "--yes" in refused.err and "removed" not in refused.out
+    assert main(["forget", "--all", "--yes", "--state-dir", str(tmp_path)]) == 0
     assert main(["forget", "--state-dir", str(tmp_path)]) == 2  # which one?
 
 

@@ -20,6 +20,8 @@ from .config import Config, DetectorConfig, parse, to_dict
 from .core.detector import MAX_INTERVAL_SECONDS, Baseline, BreathDetector
 from .core.types import Event, Sample
 from .hw.replay import MISSING, Recording, load_recording, resample
+from .progress import ProgressBar
+from .words import duration
 
 MAX_DIRECT_HZ = 50.0  # a recording at or below this rate is analysed at its own rate...
 ANALYSIS_HZ = 25.0  # ...a faster one is resampled to this, the daemon's rate
@@ -162,30 +164,21 @@ def write_table(analysis: Analysis, out: IO[str]) -> None:
 def write_summary(analysis: Analysis, out: IO[str]) -> None:
     for key, value in analysis.summary.items():
         if key != "event":
-            out.write(f"{key:<20} {_show(value)}\n")
+            out.write(f"{key:<20} {_show(value, seconds=key in SECONDS_KEYS)}\n")
 
 
-def _show(value: Any) -> str:
+SECONDS_KEYS = ("duration", "longest_hold", "hold_seconds", "shallow_seconds", "rapid_seconds", "artifact_seconds", "signal_lost_seconds")
+"""Summary figures that are lengths of time: shown as a person says them (2 h 0 min), not 7.2e+03."""
+
+
+def _show(value: Any, seconds: bool = False) -> str:
     if value is None:
         return "-"
+    if seconds and isinstance(value, (int, float)):
+        return f"{value:.1f} s" if value < 60 else duration(value)
     if isinstance(value, float):
-        return f"{value:.3g}" if abs(value) >= 1000 or abs(value) < 0.01 and value else f"{value:.2f}"
+        return f"{value:.3g}" if 0 < abs(value) < 0.01 else f"{value:.2f}"
     return str(value)
-
-
-class Progress:
-    """A one-line progress bar on a terminal's stderr."""
-
-    def __init__(self, out: IO[str], label: str) -> None:
-        self.out = out
-        self.label = label
-
-    def __call__(self, share: float) -> None:
-        filled = int(30 * share)
-        self.out.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {100 * share:3.0f}%")
-        if share >= 1.0:
-            self.out.write("\n")
-        self.out.flush()
 
 
 # --- baseline --------------------------------------------------------------------------
@@ -242,9 +235,9 @@ def show(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def progress_for(out: IO[str], seconds: float, label: str) -> Progress | None:
+def progress_for(out: IO[str], seconds: float, label: str) -> ProgressBar | None:
     """A progress bar for a long recording when ``out`` is a terminal."""
-    return Progress(out, label) if seconds >= 600 and out.isatty() else None
+    return ProgressBar(out, label) if seconds >= 600 and out.isatty() else None
 
 
 # --- the commands' work (commands/ parses, these do) --------------------------------------

@@ -20,6 +20,7 @@ from .hw import i2c
 from .hw.ports import Sensor
 from .hw.replay import RecordingWriter
 from .hw.sampling import stream
+from .words import clock as clock_words
 
 LINES_PER_SECOND = 10
 ADDR_PINS = {0x48: "GND", 0x49: "VDD", 0x4A: "SDA", 0x4B: "SCL"}
@@ -52,14 +53,26 @@ def read(sensor: Sensor, clock: Clock, seconds: float | None, stopped: Callable[
 def record(
     sensor: Sensor, clock: Clock, seconds: float | None, stopped: Callable[[], bool], path: Path, source: str, out: IO[str]
 ) -> int:
-    """Record samples to ``path`` in breathcue's recording format (docs/formats.md)."""
+    """Record samples to ``path`` in breathcue's recording format (docs/formats.md).
+
+    On a terminal a line shows the time recorded so far (and how much is
+    left of ``seconds``), once a second.
+    """
     count = faults = 0
+    tty = out.isatty()
+    every = max(1, round(sensor.rate_hz))
     with open(path, "w", encoding="utf-8", newline="") as f:
         writer = RecordingWriter(f, sensor.rate_hz, "V", source, started=datetime.now().astimezone().isoformat(timespec="seconds"))
         for sample in stream(sensor, clock, seconds, stopped):
             writer.write(sample)
             count += 1
             faults += sample.value is None
+            if tty and count % every == 0:
+                left = f", {clock_words(seconds - count / sensor.rate_hz)} left" if seconds else " (Ctrl-C stops)"
+                out.write(f"\rrecording {clock_words(count / sensor.rate_hz)}{left}: {count} samples, {faults} without a value\x1b[K")
+                out.flush()
+    if tty and count >= every:
+        out.write("\r\x1b[K")
     out.write(f"recorded {count} samples ({count / sensor.rate_hz:.1f} s at {sensor.rate_hz:g} Hz) to {path}")
     out.write(f"; {faults} without a value\n" if faults else "\n")
     return 0

@@ -34,7 +34,7 @@ def breather(config: Config, scenario: str, seed: int) -> select.Parts:
 
     ValueError names the scenarios there are.
     """
-    return select.build(config, force_sim=True, seed=seed, scenario=scenario)
+    return select.build(config, force_sim=True, seed=seed, scenario=scenario, sim_reason="breathcue simulate")
 
 
 class CountingRing:

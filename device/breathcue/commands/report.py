@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from .. import config as configmod
-from .common import add_common, load_config, output_file, timezone_of
+from .common import UsageError, add_common, load_config, output_file, timezone_of
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -34,7 +34,8 @@ def add(sub: argparse._SubParsersAction) -> None:
     add_common(p)
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--before", metavar="YYYY-MM-DD", help="everything before this day (local midnight)")
-    which.add_argument("--all", action="store_true", help="everything")
+    which.add_argument("--all", action="store_true", help="everything (asks first on a terminal; elsewhere needs --yes)")
+    p.add_argument("--yes", action="store_true", help="remove everything without asking")
     p.set_defaults(func=cmd_forget)
 
 
@@ -64,6 +65,19 @@ def cmd_forget(args: argparse.Namespace) -> int:
     from .. import report
 
     config = load_config(args)
+    if args.all and not args.yes and not _confirmed("Remove your whole breathing history for good? [y/N] "):
+        raise UsageError("forget --all removes the whole history for good: add --yes to confirm" if not sys.stdin.isatty()
+                         else "nothing removed")
     return report.forget_command(
         configmod.state_dir(args.state_dir), timezone_of(config), before=args.before, out=sys.stdout, err=sys.stderr
     )
+
+
+def _confirmed(question: str) -> bool:
+    """Ask on a terminal; never without one (a script must say --yes)."""
+    if not sys.stdin.isatty():
+        return False
+    try:
+        return input(question).strip().lower() in ("y", "yes")
+    except EOFError:
+        return False

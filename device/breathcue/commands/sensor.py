@@ -23,6 +23,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     read.set_defaults(func=cmd_sensor_read)
     record = ssub.add_parser("record", help="record the strap to a file in breathcue's recording format")
     record.add_argument("out", type=Path, metavar="OUT.csv", help="the file to write")
+    record.add_argument("--force", action="store_true", help="overwrite OUT.csv if it exists")
     record.set_defaults(func=cmd_sensor_record)
     for q in (read, record):
         add_common(q)
@@ -52,7 +53,8 @@ def cmd_sensor_read(args: argparse.Namespace) -> int:
     from .. import sensortool
 
     config, clock, sensor, source = sensor_source(args)
-    print(f"reading {source}", file=sys.stderr)
+    adc = getattr(sensor, "conversions", None) is not None
+    print(f"reading {source}" + ("" if adc else ": volts only (the raw code, conversions a second and I2C errors are the ADC's)"), file=sys.stderr)
     stopped: list[bool] = []
     with stop_on_signals(lambda: stopped.append(True)):
         try:
@@ -64,6 +66,8 @@ def cmd_sensor_read(args: argparse.Namespace) -> int:
 def cmd_sensor_record(args: argparse.Namespace) -> int:
     from .. import sensortool
 
+    if args.out.exists() and not args.force:
+        raise UsageError(f"{args.out} exists; use --force to overwrite it")
     config, clock, sensor, source = sensor_source(args)
     stopped: list[bool] = []
     with stop_on_signals(lambda: stopped.append(True)):

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from pathlib import Path
+from typing import Any
+
+from ..app import Sink
+from ..progress import ProgressBar, bar_for
 
 from .args import finite_float, wall_time, whole_number
 from .common import EXIT_OK, UsageError, add_common, extra_sinks, load_config, make_clock, output_sinks
@@ -39,11 +44,26 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     clock = make_clock(args, config)
     if not args.verbose:
         logging.getLogger("breathcue.app").setLevel(logging.WARNING)  # the summary says it all
+    seconds = 3600.0 * args.hours
+    bar = bar_for(sys.stderr, f"simulating {args.hours:g} h")
     with output_sinks(args) as sinks:
         summary = simulate(
-            config, clock, person.sensor, 3600.0 * args.hours, sinks,
+            config, clock, person.sensor, seconds, [*sinks, *([SimulatedTime(bar, seconds)] if bar else [])],
             more_sinks=lambda daemon: extra_sinks(config, args.state_dir, daemon), fps=args.fps, breather=person.breather,
         )
     print(f"scenario {args.scenario}, seed {args.seed}")
     print(summary.text())
     return EXIT_OK
+
+
+class SimulatedTime(Sink):
+    """Moves the progress bar as simulated time passes (statuses come once a simulated second)."""
+
+    def __init__(self, bar: ProgressBar, seconds: float) -> None:
+        self.bar, self.seconds = bar, seconds
+
+    def status(self, status: dict[str, Any]) -> None:
+        self.bar(status["t"] / self.seconds, status["wall"][11:16])
+
+    def close(self) -> None:
+        self.bar(1.0)

@@ -82,12 +82,14 @@ def build(
     seed: int = 0,
     scenario: str = "calm",
     replay: Recording | None = None,
+    sim_reason: str = "forced by --sim",
 ) -> Parts:
     """Open the ring and the sensor that this config and machine call for.
 
     The sensor is ``replay`` when given (resampled to the detector's rate),
     else the ADC on real hardware, else the simulated breather playing
-    ``scenario`` (hw/scenarios.py) with the ADC's rails.
+    ``scenario`` (hw/scenarios.py) with the ADC's rails.  ``sim_reason``
+    is what the log says forced the simulator.
     """
     model = pi_model()
     rate = config.sensor.sample_rate_hz
@@ -102,7 +104,7 @@ def build(
             ring.close()
             raise
         return Parts(sensor, ring, simulated=False)
-    why = "forced by --sim" if force_sim else f"hardware.mode = {config.hardware.mode!r}" if config.hardware.mode == "sim" else "not a Raspberry Pi"
+    why = sim_reason if force_sim else f"hardware.mode = {config.hardware.mode!r}" if config.hardware.mode == "sim" else "not a Raspberry Pi"
     log.info("using simulated hardware (%s)", why)
     from gpiozero.pins.mock import MockFactory
 
