@@ -254,19 +254,13 @@ def detector_options(config: Config, hold_seconds: float | None = None, polarity
     return parse(data, "the command line").detector
 
 
-def run_analyze(
-    path: Path,
-    *,
-    rate: float | None,
-    column: int | str | None,
-    fmt: str,
-    detector: DetectorConfig,
-    baseline: Baseline | None,
-    out: IO[str],
-    err: IO[str],
+WRITERS: dict[str, Callable[[Analysis, IO[str]], None]] = {"jsonl": write_jsonl, "table": write_table, "summary": write_summary}
+"""``--format``: how the analysis is written."""
+
+
+def analyze_file(
+    path: Path, *, rate: float | None, column: int | str | None, detector: DetectorConfig, baseline: Baseline | None, err: IO[str]
 ) -> Analysis:
-    """Load, analyse and report one recording; a RecordingError reaches the caller."""
+    """Load and analyse one recording (a bar on ``err`` when long, on a terminal); a RecordingError reaches the caller."""
     recording = load_recording(path, rate=rate, column=column)
-    result = analyze(recording, detector, baseline, progress_for(err, recording.seconds, f"analyzing {path.name}"))
-    {"jsonl": write_jsonl, "table": write_table, "summary": write_summary}[fmt](result, out)
-    return result
+    return analyze(recording, detector, baseline, progress_for(err, recording.seconds, f"analyzing {path.name}"))

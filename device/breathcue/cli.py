@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 
 from . import __version__
@@ -19,7 +18,7 @@ from . import config as configmod
 from .commands import analyze, calibrate, doctor, leds, pace, report, run, sensor, simulate, status
 from .commands import config as config_command
 from .commands.args import Parser
-from .commands.common import EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
+from .commands.common import EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError, quiet_stdout
 from .hw.neopixel_ring import RingError
 
 COMMANDS = (run, pace, leds, simulate, status, report, config_command, doctor, analyze, calibrate, sensor)
@@ -59,19 +58,6 @@ class _TerminalFormatter(logging.Formatter):
         return text if record.levelno <= logging.INFO else f"{record.levelname.lower()}: {text}"
 
 
-def _quiet_stdout() -> None:
-    """The reader of stdout (head, less) went away: send what is still buffered nowhere.
-
-    As the Python docs advise for SIGPIPE: point the file descriptor at
-    /dev/null, so the flush at exit does not fail a second time.
-    """
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):  # stdout is not a real file (a test's capture)
-        pass
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run one command line; returns the exit status (a bad command line too: 2, after its one line)."""
     try:
@@ -93,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"breathcue: {exc}", file=sys.stderr)
         return EXIT_FAIL
     except BrokenPipeError:
-        _quiet_stdout()
+        quiet_stdout()
         return EXIT_OK
     except OSError as exc:  # a file that cannot be read or written: say which and why
         where = f"{exc.filename}: " if exc.filename else ""

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from .args import positive_hz, positive_seconds
-from .common import EXIT_OK, UsageError, add_common, load_config, output_file
+from .common import EXIT_OK, UsageError, add_common, load_config, output_file, quiet_stdout
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -36,11 +36,15 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     column = int(args.column) if args.column and args.column.isascii() and args.column.isdigit() else args.column
     try:
         baseline = analyze.load_baseline(args.baseline) if args.baseline else None
-        result = analyze.run_analyze(
-            args.file, rate=args.rate, column=column, fmt=args.format,
-            detector=analyze.detector_options(config, args.hold_seconds, args.polarity), baseline=baseline,
-            out=sys.stdout, err=sys.stderr,
+        result = analyze.analyze_file(
+            args.file, rate=args.rate, column=column,
+            detector=analyze.detector_options(config, args.hold_seconds, args.polarity), baseline=baseline, err=sys.stderr,
         )
+        try:
+            analyze.WRITERS[args.format](result, sys.stdout)
+            sys.stdout.flush()
+        except BrokenPipeError:  # `analyze ... --plot p.png | head`: the reader has had enough, the picture is still wanted
+            quiet_stdout()
         if args.plot is not None:
             plot(result, output_file(args.plot), f"{args.file.name}: {result.summary['breaths']} breaths, {result.summary['holds']} holds")
     except (RecordingError, ValueError, PlotUnavailable) as exc:

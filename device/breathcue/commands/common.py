@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import signal
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
@@ -26,6 +28,19 @@ log = logging.getLogger("breathcue")
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 EXIT_NOT_RUNNING = 3  # `breathcue status`: as `systemctl status` says of a stopped unit
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as the shell reports a command stopped by Ctrl-C
+
+
+def quiet_stdout() -> None:
+    """The reader of stdout (head, less) went away: send what is still buffered nowhere.
+
+    As the Python docs advise for SIGPIPE: point the file descriptor at
+    /dev/null, so the flush at exit does not fail a second time.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (a test's capture)
+        pass
 
 
 class UsageError(Exception):

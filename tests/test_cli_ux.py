@@ -1,4 +1,5 @@
-"""Long work shows progress on a terminal and stays quiet elsewhere; small things of issue 12."""
+"""What a person meets on the command line: progress on long work (quiet off a terminal), no silent
+overwrites, durations in words, legible long plots."""
 
 from __future__ import annotations
 
@@ -53,3 +54,34 @@ def test_analyze_summary_says_durations_as_people_do(tmp_path: Path, capsys):
     assert main(["analyze", str(rec), "--rate", "5", "--format", "summary"]) == 0
     lines = dict(line.split(None, 1) for line in capsys.readouterr().out.splitlines())
     assert lines["duration"].strip() == "2 h 0 min" and "e+" not in "".join(lines.values())
+
+
+def test_a_long_plot_is_legible_rows_of_five_minutes(tmp_path: Path):
+    import math
+
+    import pytest
+
+    pytest.importorskip("matplotlib")
+    from PIL import Image
+
+    rec, png = tmp_path / "long.csv", tmp_path / "long.png"
+    rec.write_text("".join(f"{math.sin(2 * math.pi * i / 125):.4f}\n" for i in range(16 * 60 * 25)))  # 16 min at 25 Hz
+    assert main(["analyze", str(rec), "--rate", "25", "--format", "summary", "--plot", str(png)]) == 0
+    width, height = Image.open(png).size
+    assert width == 1600 and 900 <= height <= 1200  # four rows of 5 minutes, not one strip 6000 px wide
+
+
+def test_analyze_piped_into_head_still_draws_the_plot(tmp_path: Path):
+    import subprocess
+    import sys
+
+    import pytest
+
+    pytest.importorskip("matplotlib")
+    rec, png = tmp_path / "r.csv", tmp_path / "r.png"
+    rec.write_text("".join(f"{(i % 50) / 50:.3f}\n" for i in range(3000)))
+    proc = subprocess.Popen([sys.executable, "-m", "breathcue", "analyze", str(rec), "--rate", "10", "--plot", str(png)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 0 and "Traceback" not in err and png.exists()
