@@ -219,6 +219,8 @@ def test_a_paced_session_corrects_a_wrong_polarity_and_keeps_it(tmp_path: Path) 
     assert len(fixed) == 1 and fixed[0]["polarity"] == "normal" and fixed[0]["previous"] == "inverted"
     assert fixed[0]["applied"] is True and fixed[0]["source"] == "session" and fixed[0]["correlation"] > 0.6
     assert d.detector.polarity == "normal"
+    d._apply(config("[detector]\nhold_seconds = 12\n"), "reloaded", d.clock.now())  # SIGHUP with new detector settings
+    assert d.detector.polarity == "normal"
     kept = json.loads(baseline_path(tmp_path).read_text())
     assert kept["polarity"] == "normal" and kept["polarity_from"] == "session" and kept["breaths"] == 9
 

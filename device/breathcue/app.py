@@ -202,6 +202,7 @@ class Daemon:
         self.mirror = BreathMirror()
         self.session: ActiveSession | None = None
         self.session_guide: GuidedPolarity | None = None  # the polarity evidence of the session running
+        self.guided_polarity: str | None = None  # the polarity a session's guide corrected the detector to
         self.calibration: CalibrationRun | None = None
         self.exit_when_session_ends = False
         self.planner = schedule.Planner()
@@ -448,6 +449,7 @@ class Daemon:
         applied = self.config.detector.polarity == "auto"
         if applied:
             self.detector.set_polarity(verdict.polarity)
+            self.guided_polarity = verdict.polarity
             if self.baseline is not None:
                 self.baseline = replace(self.baseline, polarity=verdict.polarity)
         else:
@@ -490,6 +492,8 @@ class Daemon:
         if new.detector != old.detector:
             log.info("detector settings changed: the detector starts afresh, keeping the baseline")
             self.detector = BreathDetector(new.detector, self.sensor.rate_hz, self.detector.baseline)
+            if self.guided_polarity is not None and new.detector.polarity == "auto":  # what a session showed stays known
+                self.detector.set_polarity(self.guided_polarity)
         if new.ring != old.ring:
             self.encoder = FrameEncoder.from_config(new.ring)
         self.look = Look.from_config(new)
