@@ -8,7 +8,9 @@ only: the diagram is built with xml.etree, so it is always well-formed XML.
 Layout: the Pi's 40-pin header runs across the middle, seen from above with
 the board edge at the top (even pins in the top row, odd pins below, pin 1
 at the left).  The 5 V side (level shifter, ring) is drawn above it, the
-3.3 V side (ADS1115, strap divider, button) below.
+3.3 V side (ADS1115, strap divider, button) below.  The optional vibration
+motor and its driver sit at the right, fed from 5 V and grounded on a pin of
+their own, away from the strap's ground.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 SVG_PATH = HERE / "wiring.svg"
 PINS_PATH = HERE / "pins.md"
 
-WIDTH, HEIGHT = 1180, 920
+WIDTH, HEIGHT = 1260, 920
 FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
 
 # Wire colours by net, and what each net is, for the legend.
@@ -36,6 +38,7 @@ NETS = {
     "DATA": ("#2ca02c", "ring data"),
     "BTN": ("#9467bd", "button"),
     "AIN": ("#8c564b", "strap signal (AIN0)"),
+    "VIB": ("#e377c2", "vibration motor drive (optional)"),
 }
 
 # The strap divider and the ring's protection parts (docs: sensor-build.md, power-budget.md).
@@ -43,6 +46,11 @@ R_DIVIDER = "12 kΩ"
 C_FILTER = "1 µF"
 R_SERIES = "330 Ω"
 C_BULK = "1000 µF"
+# The optional vibration motor's driver (vibration.md).
+R_BASE = "1 kΩ"
+R_MOTOR = "27 Ω"
+Q_DRIVER = "2N2222A"
+D_FLYBACK = "1N4148"
 
 
 @dataclass(frozen=True)
@@ -67,7 +75,9 @@ PINS = (
     HeaderPin(12, "GPIO18", "PWM0 (only with ring.backend = \"pwm\")", "DATA", "74AHCT125 1A (pin 2), instead of GPIO10", label_left=True),
     HeaderPin(17, "3V3", "3.3 V power", "3V3", "R1 (divider top)"),
     HeaderPin(19, "GPIO10", "SPI0 MOSI (ring.backend = \"spi\", the default)", "DATA", "74AHCT125 1A (pin 2)"),
+    HeaderPin(13, "GPIO27", "output, vibration motor (optional; [vibration] pin = 27)", "VIB", f"R3 {R_BASE}, then Q1 base"),
     HeaderPin(25, "GND", "ground", "GND", "strap cord (divider bottom), C1"),
+    HeaderPin(34, "GND", "ground", "GND", "Q1 emitter: the motor's current returns here, not through the strap's ground", label_left=True),
 )
 
 # The other ends, part by part, for the pin table.
@@ -92,7 +102,7 @@ PARTS = (
         ("SCL", "GPIO3, Pi pin 5"),
         ("SDA", "GPIO2, Pi pin 3"),
         ("ADDR", "GND: I2C address 0x48 (sensor.address)"),
-        ("ALRT", "not connected (sensor.alert_pin = -1); optionally a free GPIO such as GPIO27, pin 13, with sensor.alert_pin = 27"),
+        ("ALRT", "not connected (sensor.alert_pin = -1); optionally a free GPIO such as GPIO22, pin 15, with sensor.alert_pin = 22"),
         ("A0", "the divider midpoint: R1 and the strap cord, and C1 (sensor.channel = 0)"),
     )),
     ("Strap divider", (
@@ -103,6 +113,14 @@ PARTS = (
     ("Button (S1)", (
         ("one side", "GPIO17, Pi pin 11 (internal pull-up; [button] pin = 17)"),
         ("other side", "GND, Pi pin 9"),
+    )),
+    ("Vibration motor driver (optional)", (
+        (f"R3 {R_BASE}", "GPIO27 (Pi pin 13) to Q1 base"),
+        (f"Q1 {Q_DRIVER} (NPN) emitter", "GND, Pi pin 34"),
+        (f"Q1 {Q_DRIVER} collector", "M1 −, D1 anode"),
+        ("M1 10 mm coin vibration motor, 3 V", f"+ through R4 {R_MOTOR} to 5 V; − to Q1 collector"),
+        (f"D1 {D_FLYBACK}", "across M1: cathode to M1 + (the 5 V side), anode to M1 −"),
+        (f"R4 {R_MOTOR}", "5 V (the ring's 5 V line) to M1 +: drops 5 V to about 3 V at the motor's 75 mA"),
     )),
 )
 
@@ -166,6 +184,15 @@ RING_GND_X = 820
 # Button S1, vertical, on GPIO17's wire.
 S1_X, S1_SPAN = 480, (600, 650)
 
+# The vibration motor's driver: R3 on GPIO27's wire, Q1, M1 with D1 across it, R4 from 5 V.
+VIB_Y = 540
+R3_SPAN = (960, 1020)
+Q1_C = (1085, VIB_Y)
+M1_X, D1_X, R4_X = 1100, 1160, 1225
+NODE_A, NODE_B = 430, 500  # M1 + (R4 side) and M1 − (collector side)
+R4_SPAN = (330, 400)
+MOTOR_GND_Y, MOTOR_GND_X = 410, 1040
+
 WIRES = (
     # 5 V side
     Wire("5V", from_pin(2, (330, 150), (890, 150), (890, PAD_5V), (PAD_X, PAD_5V))),
@@ -195,11 +222,21 @@ WIRES = (
     Wire("AIN", (NODE, (C1_X, NODE[1]), (C1_X, C1_SPAN[0]))),
     Wire("GND", ((C1_X, C1_SPAN[1]), (C1_X, GND_RAIL_Y))),
     Wire("GND", ((570, CORD_SPAN[1]), (570, GND_RAIL_Y), (690, GND_RAIL_Y), pin_edge(25))),
+    # the vibration motor (optional)
+    Wire("VIB", from_pin(13, (510, VIB_Y), (R3_SPAN[0], VIB_Y))),
+    Wire("VIB", ((R3_SPAN[1], VIB_Y), (Q1_C[0] - 6, VIB_Y))),
+    Wire("5V", ((890, 150), (R4_X, 150), (R4_X, R4_SPAN[0]))),
+    Wire("5V", ((R4_X, R4_SPAN[1]), (R4_X, NODE_A), (M1_X, NODE_A), (M1_X, NODE_A + 21))),
+    Wire("5V", ((D1_X, NODE_A), (D1_X, NODE_A + 18))),
+    Wire("5V", ((M1_X, NODE_B - 21), (M1_X, NODE_B), (M1_X, Q1_C[1] - 15))),
+    Wire("5V", ((D1_X, NODE_B - 18), (D1_X, NODE_B), (M1_X, NODE_B))),
+    Wire("GND", from_pin(34, (810, MOTOR_GND_Y), (MOTOR_GND_X, MOTOR_GND_Y), (MOTOR_GND_X, 575), (M1_X, 575), (M1_X, Q1_C[1] + 15))),
 )
 
 JOINTS = (
     (730, 150), (590, 180), (630, 180), (C2_X, PAD_5V), (C2_X, PAD_GND),
     (600, 380), (450, 590), (ads("ADDR"), 590), NODE, (C1_X, GND_RAIL_Y),
+    (890, 150), (D1_X, NODE_A), (M1_X, NODE_B),
 )
 
 
@@ -378,6 +415,33 @@ def draw_button(svg: ET.Element) -> None:
     label(svg, S1_X + 26, (top + bottom) / 2 + 12, "button")
 
 
+def draw_motor(svg: ET.Element) -> None:
+    """Q1 switching M1 to ground; D1 across M1 takes the motor's kick when Q1 turns off."""
+    cx, cy = Q1_C
+    el(svg, "circle", cx=cx, cy=cy, r=16, fill="#fff", stroke="#222", stroke_width=2)
+    el(svg, "line", x1=cx - 6, y1=cy - 10, x2=cx - 6, y2=cy + 10, stroke="#222", stroke_width=3)
+    el(svg, "line", x1=cx - 6, y1=cy - 4, x2=M1_X, y2=cy - 15, stroke="#222", stroke_width=2)
+    el(svg, "line", x1=cx - 6, y1=cy + 4, x2=M1_X, y2=cy + 15, stroke="#222", stroke_width=2)
+    el(svg, "path", d=f"M{M1_X - 8},{cy + 7} L{M1_X},{cy + 15} L{M1_X - 11},{cy + 15} Z", fill="#222")
+    label(svg, M1_X + 10, cy + 4, f"Q1 {Q_DRIVER}", size=10, weight="bold")
+    mid = (NODE_A + NODE_B) / 2
+    el(svg, "circle", cx=M1_X, cy=mid, r=14, fill="#fff", stroke="#222", stroke_width=2)
+    label(svg, M1_X, mid + 5, "M", size=13, anchor="middle", weight="bold")
+    label(svg, M1_X - 20, mid - 2, "M1", anchor="end", weight="bold")
+    label(svg, M1_X - 20, mid + 12, "motor", anchor="end")
+    top, bottom = NODE_A + 18, NODE_B - 18  # D1 points up: cathode (the bar) to M1 +
+    el(svg, "path", d=f"M{D1_X - 10},{bottom} L{D1_X + 10},{bottom} L{D1_X},{top + 4} Z", fill="#fff", stroke="#222", stroke_width=2)
+    el(svg, "line", x1=D1_X - 10, y1=top + 2, x2=D1_X + 10, y2=top + 2, stroke="#222", stroke_width=3)
+    el(svg, "line", x1=D1_X, y1=top, x2=D1_X, y2=top + 2, stroke="#222", stroke_width=2)
+    label(svg, D1_X + 14, mid - 2, "D1", weight="bold")
+    label(svg, D1_X + 14, mid + 12, D_FLYBACK, size=10)
+    resistor_h(svg, R3_SPAN[0], R3_SPAN[1], VIB_Y, "R3", R_BASE)
+    resistor_v(svg, R4_X, R4_SPAN[0], R4_SPAN[1], "R4", "")
+    label(svg, R4_X - 10, R4_SPAN[1] + 18, R_MOTOR, anchor="end", size=10)
+    label(svg, 1000, 628, "optional vibration motor", size=11, weight="bold")
+    label(svg, 1000, 643, "(vibration.md)", size=10, fill="#555")
+
+
 def draw_supply(svg: ET.Element) -> None:
     el(svg, "rect", x=40, y=100, width=230, height=76, rx=6, fill="#fff7e6", stroke="#b36b00", stroke_width=2)
     label(svg, 155, 124, "5 V USB power supply", size=13, anchor="middle", weight="bold")
@@ -410,7 +474,7 @@ def build_svg() -> str:
         "viewBox": f"0 0 {WIDTH} {HEIGHT}",
         "font-family": FONT,
     })
-    el(svg, "title", "breathcue wiring: Raspberry Pi, 74AHCT125 level shifter, WS2812 ring, ADS1115, strap divider, button")
+    el(svg, "title", "breathcue wiring: Raspberry Pi, 74AHCT125 level shifter, WS2812 ring, ADS1115, strap divider, button, vibration motor")
     el(svg, "rect", x=0, y=0, width=WIDTH, height=HEIGHT, fill="#ffffff")
     label(svg, 40, 44, "breathcue wiring", size=22, weight="bold")
     label(svg, 40, 68, "Raspberry Pi Zero 2 W / 3 / 4 / 5 · 74AHCT125 level shifter · 24-pixel WS2812 ring · ADS1115 ADC · stretch-cord strap · button", size=12, fill="#444")
@@ -420,6 +484,7 @@ def build_svg() -> str:
     draw_ads(svg)
     draw_divider(svg)
     draw_button(svg)
+    draw_motor(svg)
     resistor_h(svg, R2[0], R2[1], 340, "R2", R_SERIES)
     capacitor_v(svg, C2_X, 248, 272, "C2", C_BULK, polarised=True, left=True)
     wires = el(svg, "g", id="wires", fill="none", stroke_width=3, stroke_linejoin="round", stroke_linecap="round")

@@ -302,6 +302,16 @@ class ButtonConfig:
 
 
 @dataclass(frozen=True)
+class VibrationConfig:
+    enabled: bool = opt(False)
+    pin: int = opt(27, min=2, max=27)
+    pulses: int = opt(3, min=1, max=10)
+    pulse_seconds: float = opt(0.25, min=0.05, max=2.0)
+    gap_seconds: float = opt(0.15, min=0.05, max=2.0)
+    quiet: tuple[str, ...] = opt((), each=check_time_range)
+
+
+@dataclass(frozen=True)
 class ScheduleConfig:
     workdays: tuple[str, ...] = opt(("mon", "tue", "wed", "thu", "fri"), each=check_weekday)
     working_hours: str = opt("09:00-17:30", check=check_time_range)
@@ -440,6 +450,7 @@ class Config:
     cues: CuesConfig = section(CuesConfig)
     ambient: AmbientConfig = section(AmbientConfig)
     button: ButtonConfig = section(ButtonConfig)
+    vibration: VibrationConfig = section(VibrationConfig)
     schedule: ScheduleConfig = section(ScheduleConfig)
     session: tuple[SessionConfig, ...] = field(default=())
     pacing: PacingConfig = section(PacingConfig)
@@ -451,6 +462,8 @@ class Config:
 
     def __post_init__(self) -> None:
         errors = session_errors(self)
+        if self.vibration.enabled and self.button.enabled and self.vibration.pin == self.button.pin:
+            errors.append(f"vibration.pin = {self.vibration.pin}: the button uses that pin; expected another BCM GPIO")
         if errors:
             raise ConfigError("", errors)
 

@@ -173,7 +173,7 @@ def extra_sinks(config: configmod.Config, state_dir: Path | None, daemon: "Daemo
     """The outputs of `run` and `simulate` beyond --events-out/--frames-out: add new ones here.
 
     With a state dir, the status file that `breathcue status` reads and the
-    history; on the real clock, the dashboard, MQTT and metrics when enabled.
+    history; on the real clock, the dashboard, MQTT, metrics and the vibration motor when enabled.
     """
     from ..status import StatusFile
 
@@ -200,6 +200,10 @@ def extra_sinks(config: configmod.Config, state_dir: Path | None, daemon: "Daemo
             from .. import metrics
 
             sinks += metrics.open_sinks(config, daemon)
+        if config.vibration.enabled:
+            from .. import vibrate
+
+            sinks += vibrate.open_sinks(config.vibration)
     return sinks
 
 
