@@ -39,6 +39,8 @@ EXPECTED = {
     "binary_sensor": {"holding", "strap"},
     "switch": {"nudges_paused"},
     "button": {"start_session", "snooze"},
+    "number": {"do_not_disturb"},
+    "event": {"nudge"},
 }
 
 
@@ -196,7 +198,7 @@ def test_discovery_configs_are_retained_and_complete(broker):
         assert (node, last) == (NODE, "config")
         found.setdefault(component, set()).add(object_id)
     assert found == EXPECTED
-    assert len({c["unique_id"] for c in configs.values()}) == len(configs) == 9
+    assert len({c["unique_id"] for c in configs.values()}) == len(configs) == 11
     for c in configs.values():
         assert c["availability_topic"] == f"breathcue/{NODE}/availability"
         assert c["device"]["identifiers"] == [f"breathcue_{NODE}"]
@@ -205,6 +207,10 @@ def test_discovery_configs_are_retained_and_complete(broker):
     assert rate["state_topic"] == f"breathcue/{NODE}/state" and rate["value_template"] == "{{ value_json.rate_bpm }}"
     switch = configs[f"homeassistant/switch/{NODE}/nudges_paused/config"]
     assert switch["command_topic"] == f"breathcue/{NODE}/nudges_paused/set"
+    event = configs[f"homeassistant/event/{NODE}/nudge/config"]
+    assert event["state_topic"] == f"breathcue/{NODE}/nudge" and event["event_types"] == ["hold", "deepen", "slow_down"]
+    dnd = configs[f"homeassistant/number/{NODE}/do_not_disturb/config"]
+    assert dnd["command_topic"] == f"breathcue/{NODE}/do_not_disturb/set" and (dnd["min"], dnd["max"]) == (0, 720)
     assert ("breathcue/testdesk/availability", "online", True) in got
 
 
@@ -219,7 +225,7 @@ def test_state_follows_the_status_and_holds_are_counted(broker):
         _, payload, _ = watcher.wait(lambda *m: True)
         assert json.loads(payload) == {
             "state": "breathing", "rate_bpm": 11.2, "depth_pct": 96, "holds_today": 4, "holding": False, "strap_on": True,
-            "paused": False, "snoozed": False, "cue": None, "session": None,
+            "paused": False, "snoozed": False, "do_not_disturb_minutes": 0, "cue": None, "session": None,
         }
         wall = datetime(2026, 11, 24, 10, 0, 12, tzinfo=ZoneInfo("UTC"))
         sink.event(Event("hold_start", 12.0, {"start": 2.0}), wall)
@@ -250,10 +256,12 @@ def test_commands_from_home_assistant(broker):
         for topic, payload in (
             ("nudges_paused/set", "ON"), ("nudges_paused/set", "OFF"), ("start_session/press", "PRESS"),
             ("snooze/press", "PRESS"), ("snooze/press", "rm -rf"), ("nudges_paused/set", "MAYBE"),
+            ("do_not_disturb/set", "45"), ("do_not_disturb/set", "0"), ("do_not_disturb/set", "9999"), ("do_not_disturb/set", "soon"),
         ):
             watcher.publish(f"breathcue/{NODE}/{topic}", payload)
-        got = [commands.got.get(timeout=5) for _ in range(4)]
-        assert got == [("pause", {}), ("resume", {}), ("start_session", {}), ("snooze", {})]
+        got = [commands.got.get(timeout=5) for _ in range(6)]
+        assert got == [("pause", {}), ("resume", {}), ("start_session", {}), ("snooze", {}),
+                       ("do_not_disturb", {"minutes": 45.0}), ("do_not_disturb", {"minutes": 0.0})]
         time.sleep(0.3)
         assert commands.got.empty()  # nonsense is ignored
     finally:
@@ -268,11 +276,11 @@ def test_discovery_again_when_home_assistant_comes_back(broker):
     online.close()
     watcher = Watcher(broker.port, "homeassistant/+/testdesk/+/config")
     try:
-        assert all(retain for _, _, retain in watcher.take(9))  # the retained ones
+        assert all(retain for _, _, retain in watcher.take(11))  # the retained ones
         watcher.publish("homeassistant/status", "offline")
         assert watcher.collect(0.3) == []
         watcher.publish("homeassistant/status", "online")
-        again = watcher.take(9)
+        again = watcher.take(11)
         assert not any(retain for _, _, retain in again)  # sent live, not from the store
         assert watcher.collect(0.3) == []
     finally:
@@ -421,3 +429,22 @@ def test_run_with_dashboard_and_broker(tmp_path: Path):
         broker.stop()
     configs = [line for line in seen.splitlines() if line.split(" ", 1)[0].endswith("/config")]
     assert len(configs) >= 4
+
+
+def test_each_nudge_fires_the_event_entity_and_do_not_disturb_shows_its_minutes(broker):
+    sink = mqtt.MqttSink(settings(broker), Commands(), node=NODE)
+    watcher = Watcher(broker.port, "breathcue/#")
+    try:
+        wait_online(watcher)
+        wall = datetime(2026, 11, 24, 10, 0, 12, tzinfo=ZoneInfo("UTC"))
+        sink.event(Event("cue_start", 12.0, {"reason": "shallow", "level": 1, "bpm": 11.0}), wall)
+        sink.event(Event("cue_level", 27.0, {"reason": "shallow", "level": 2}), wall)  # not a new nudge
+        topic, payload, retain = watcher.wait(lambda t, p, r: t == f"breathcue/{NODE}/nudge")
+        assert json.loads(payload) == {"event_type": "deepen", "reason": "shallow", "level": 1, "bpm": 11.0} and not retain
+        assert [m for m in watcher.collect(0.5) if m[0].endswith("/nudge")] == []
+        sink.status({**STATUS, "nudges": {**STATUS["nudges"], "do_not_disturb_until": "2026-11-24T10:45:00+00:00"}})
+        state = json.loads(watcher.wait(lambda t, p, r: t.endswith("/state"))[1])
+        assert state["do_not_disturb_minutes"] == 45  # 44 min 50 s left, rounded up
+    finally:
+        watcher.close()
+        sink.close()

@@ -420,13 +420,15 @@ def test_workday_at_default_settings_keeps_to_the_budget_and_nudges_every_long_h
 
 def test_do_not_disturb_from_the_button_or_a_command_holds_back_nudges_and_teaches_nothing():
     script = [(20.0, "button", {"press": "triple"}), (100.0, "resume", {}), (110.0, "do_not_disturb", {"minutes": 1}),
-              (115.0, "do_not_disturb", {"minutes": 0})]
-    events, _, daemon, statuses = run(config(EAGER), 230, holds=[(40, 60), (180, 200)], script=script)
+              (115.0, "do_not_disturb", {"minutes": -1}), (300.0, "do_not_disturb", {"minutes": 5}), (310.0, "do_not_disturb", {"minutes": 0})]
+    events, _, daemon, statuses = run(config(EAGER), 320, holds=[(40, 60), (180, 200)], script=script)
     assert [(e["press"], e["action"]) for e in events if e["event"] == "button"] == [("triple", "do_not_disturb")]
     dnd = [e for e in events if e["event"] == "do_not_disturb"]
-    assert [e["minutes"] for e in dnd] == [60.0, 1.0]  # cues.dnd_minutes, then the minutes asked for; 0 is refused
+    assert [e["minutes"] for e in dnd] == [60.0, 1.0, 5.0]  # cues.dnd_minutes, then the minutes asked for; -1 is refused
     skipped = [(e["reason"], e["why"]) for e in events if e["event"] == "cue_skipped"]
     assert skipped == [("hold", "do_not_disturb")]  # the first hold; the second comes after the minute
     assert [e["t"] for e in events if e["event"] == "cue_start"] and "cue_learnt" not in names(events)
     assert statuses[25]["nudges"]["do_not_disturb_until"] == "2026-11-24T11:00:20+00:00"
     assert statuses[25]["nudges"]["blocked"] == "do_not_disturb" and statuses[-1]["nudges"]["do_not_disturb_until"] is None
+    assert statuses[305]["nudges"]["do_not_disturb_until"] is not None  # 0 minutes ended it at 310
+    assert [e["t"] for e in events if e["event"] == "resume"][-1] >= 310

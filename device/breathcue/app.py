@@ -355,8 +355,12 @@ class Daemon:
     def _do_do_not_disturb(self, t: float, minutes: float | None = None) -> None:
         """No nudges and no scheduled sessions for a while (a call, a meeting); the policy learns nothing from it."""
         minutes = self.config.cues.dnd_minutes if minutes is None else float(minutes)
-        if not 0 < minutes <= MAX_DND_MINUTES:
-            log.warning("do_not_disturb for %r minutes ignored: expected more than 0 and at most %d", minutes, MAX_DND_MINUTES)
+        if not 0 <= minutes <= MAX_DND_MINUTES:
+            log.warning("do_not_disturb for %r minutes ignored: expected 0 (to end it) to %d", minutes, MAX_DND_MINUTES)
+            return
+        if minutes == 0:  # Home Assistant's number set back to 0
+            self.cue_state = cues.end_do_not_disturb(self.cue_state)
+            self._emit(Event("resume", t))
             return
         if self.session is not None:
             self.end_session("cancelled", t)

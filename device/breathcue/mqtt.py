@@ -2,8 +2,10 @@
 
 ``MqttSink`` publishes Home Assistant discovery configs (retained) for the
 breathing rate, depth, state and holds today, whether the breath is held
-and the strap is on, a switch that pauses nudges and buttons that start a
-session or snooze; then one retained JSON state message that all of them
+and the strap is on, a switch that pauses nudges, buttons that start a
+session or snooze, a number that sets do-not-disturb for some minutes, and
+an event entity that fires once per nudge (so an automation can forward
+it to a phone); then one retained JSON state message that all of them
 read.  Availability is ``online``/``offline`` with a last will, so Home
 Assistant greys the device out when the daemon dies.  When Home Assistant
 announces ``online`` on ``<discovery_prefix>/status`` (it restarted) the
@@ -28,9 +30,10 @@ from typing import TYPE_CHECKING, Any, Callable
 from zoneinfo import ZoneInfo
 
 from . import __version__, jsonout
-from .app import Sink
+from .app import MAX_DND_MINUTES, Sink
 from .config import Config, ConfigError, MqttConfig
 from .core.types import Event
+from .figures import NUDGE_NAMES
 
 if TYPE_CHECKING:
     from .app import Daemon
@@ -41,7 +44,7 @@ STATE_EVERY_SECONDS = 5.0
 """Between changes of state, figures (rate, depth) are sent at most this often."""
 STATES = ("starting", "breathing", "hold", "shallow", "rapid", "artifact", "signal_lost")
 ON, OFF, PRESS = "ON", "OFF", "PRESS"
-DISCRETE = ("state", "holding", "strap_on", "paused", "snoozed", "cue", "holds_today")
+DISCRETE = ("state", "holding", "strap_on", "paused", "snoozed", "do_not_disturb_minutes", "cue", "holds_today")
 """State fields whose change is sent at once."""
 
 
@@ -86,6 +89,8 @@ class Topics:
         self.paused_set = f"{self.base}/nudges_paused/set"
         self.start_session = f"{self.base}/start_session/press"
         self.snooze = f"{self.base}/snooze/press"
+        self.do_not_disturb = f"{self.base}/do_not_disturb/set"
+        self.nudge = f"{self.base}/nudge"
         self.ha_status = f"{config.discovery_prefix}/status"
 
     def config(self, component: str, object_id: str) -> str:
@@ -136,8 +141,38 @@ def discovery(topics: Topics) -> dict[str, dict[str, Any]]:
             entity("button", "start_session", "Start a session", command_topic=topics.start_session, payload_press=PRESS,
                    icon="mdi:meditation"),
             entity("button", "snooze", "Snooze nudges", command_topic=topics.snooze, payload_press=PRESS, icon="mdi:alarm-snooze"),
+            entity("number", "do_not_disturb", "Do not disturb", **reading, command_topic=topics.do_not_disturb,
+                   value_template="{{ value_json.do_not_disturb_minutes }}", min=0, max=MAX_DND_MINUTES, step=5, mode="box",
+                   unit_of_measurement="min", icon="mdi:phone-lock"),
+            entity("event", "nudge", "Nudge", state_topic=topics.nudge, event_types=NUDGE_EVENT_TYPES, icon="mdi:gesture-tap"),
         ]
     )
+
+
+def nudge_event(event: Event) -> dict[str, Any] | None:
+    """A nudge as Home Assistant's event entity takes it: ``event_type`` is its name (hold, deepen, slow_down)."""
+    if event.name != "cue_start":
+        return None
+    reason = str(event.get("reason"))
+    return {"event_type": _event_type(reason), "reason": reason, "level": event.get("level"), "bpm": event.get("bpm")}
+
+
+def _event_type(reason: str) -> str:
+    return NUDGE_NAMES.get(reason, reason).replace(" ", "_")
+
+
+NUDGE_EVENT_TYPES = [_event_type(r) for r in NUDGE_NAMES]
+
+
+def _minutes_left(until: Any, wall: Any) -> int:
+    """Whole minutes from the status's wall time to ``until`` (local ISO times), rounded up; 0 when none."""
+    if not isinstance(until, str) or not isinstance(wall, str):
+        return 0
+    try:
+        seconds = (datetime.fromisoformat(until) - datetime.fromisoformat(wall)).total_seconds()
+    except (ValueError, TypeError):
+        return 0
+    return max(0, -int(-seconds // 60))
 
 
 def state_of(status: dict[str, Any], holds_today: int) -> dict[str, Any]:
@@ -156,6 +191,7 @@ def state_of(status: dict[str, Any], holds_today: int) -> dict[str, Any]:
         "strap_on": state != "signal_lost",
         "paused": nudges.get("paused_until") is not None,
         "snoozed": nudges.get("snoozed_until") is not None,
+        "do_not_disturb_minutes": _minutes_left(nudges.get("do_not_disturb_until"), status.get("wall")),
         "cue": None if not cue else cue.get("reason"),
         "session": None if not status.get("session") else status["session"].get("pattern"),
     }
@@ -220,6 +256,9 @@ class MqttSink(Sink):
         elif event.name == "hold_start" and not self._pacing:  # a paced pattern's holds are not counted (report.breath_holds)
             self._roll_day(wall.date().isoformat())
             self.holds_today += 1
+        nudge = nudge_event(event)
+        if nudge is not None and self._connected:  # an event is news: not retained, and not sent late after a reconnect
+            self.client.publish(self.topics.nudge, json.dumps(nudge), qos=1, retain=False)
 
     def status(self, status: dict[str, Any]) -> None:
         wall = status.get("wall")
@@ -254,7 +293,8 @@ class MqttSink(Sink):
             return
         self._connected = True
         log.info("MQTT connected to %s:%d as %s", self.config.host, self.config.port, self.topics.base)
-        client.subscribe([(self.topics.ha_status, 1), (self.topics.paused_set, 1), (self.topics.start_session, 1), (self.topics.snooze, 1)])
+        client.subscribe([(self.topics.ha_status, 1), (self.topics.paused_set, 1), (self.topics.start_session, 1), (self.topics.snooze, 1),
+                          (self.topics.do_not_disturb, 1)])
         self._announce()
 
     def _on_disconnect(self, client: Any, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
@@ -275,6 +315,8 @@ class MqttSink(Sink):
             self.submit("start_session")
         elif topic == t.snooze and payload == PRESS:
             self.submit("snooze")
+        elif topic == t.do_not_disturb and (minutes := _dnd_minutes(payload)) is not None:
+            self.submit("do_not_disturb", minutes=minutes)
         else:
             log.warning("MQTT: ignored %r on %s", payload[:40], topic)
 
@@ -298,6 +340,15 @@ class MqttSink(Sink):
             if self._day is not None:
                 self.holds_today = 0
             self._day = day
+
+
+def _dnd_minutes(payload: str) -> float | None:
+    """Home Assistant's number: minutes of do-not-disturb (0 ends it); None for anything else."""
+    try:
+        minutes = float(payload)
+    except ValueError:
+        return None
+    return minutes if 0 <= minutes <= MAX_DND_MINUTES else None
 
 
 def open_sinks(config: Config, state_dir: Path | None, daemon: Daemon) -> list[Sink]:

@@ -221,6 +221,11 @@ def do_not_disturb(state: CueState, now: float, minutes: float) -> tuple[CueStat
     return replace(state, recovery=None, dnd_until=until), out
 
 
+def end_do_not_disturb(state: CueState) -> CueState:
+    """Lift a do-not-disturb only (a snooze stays)."""
+    return replace(state, dnd_until=None)
+
+
 def resume(state: CueState) -> CueState:
     """Lift a snooze and a do-not-disturb."""
     return replace(state, snoozed_until=None, dnd_until=None)
