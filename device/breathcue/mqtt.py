@@ -258,7 +258,7 @@ class MqttSink(Sink):
             self.holds_today += 1
         nudge = nudge_event(event)
         if nudge is not None and self._connected:  # an event is news: not retained, and not sent late after a reconnect
-            self.client.publish(self.topics.nudge, json.dumps(nudge), qos=1, retain=False)
+            self.client.publish(self.topics.nudge, jsonout.dumps(nudge), qos=1, retain=False)
 
     def status(self, status: dict[str, Any]) -> None:
         wall = status.get("wall")
