@@ -34,6 +34,8 @@ def at(y, mo, d, h, mi=0, tz=BERLIN, fold=0):
         ("21:59", "22:00-07:00", False),
         ("23:59", "18:00-24:00", True),
         ("00:00", "18:00-24:00", False),
+        ("18:00", "18:00-24:00", True),  # the start is included
+        ("22:00", "22:00-07:00", True),
     ],
 )
 def test_ranges_may_span_midnight(now, rng, inside):
@@ -117,6 +119,7 @@ def test_session_at_a_time_fires_once_on_time():
 def test_session_started_late_within_its_length_still_runs():
     c = cfg('[[session]]\nat = "15:00"\nminutes = 5\n')
     assert sch.due_session(sch.Planner(), at(2026, 11, 24, 15, 4), c.session, c.schedule) is not None
+    assert sch.due_session(sch.Planner(), at(2026, 11, 24, 15, 5), c.session, c.schedule) is not None  # late by its length
     assert sch.due_session(sch.Planner(), at(2026, 11, 24, 15, 6), c.session, c.schedule) is None
 
 
@@ -250,7 +253,7 @@ def test_planner_forgets_old_days():
         due = sch.due_session(planner, wall, c.session, c.schedule)
         assert due is not None
         planner = sch.mark_done(planner, due, wall)
-    assert len(planner.done) <= 3
+    assert len(planner.done) == 2  # yesterday's and today's: older ones can never be due again
 
 
 def test_fixed_offset_wall_time_works():
@@ -258,3 +261,21 @@ def test_fixed_offset_wall_time_works():
     wall = datetime(2026, 11, 24, 15, 1, tzinfo=timezone(timedelta(hours=1)))
     due = sch.due_session(sch.Planner(), wall, c.session, c.schedule)
     assert due is not None and due.scheduled == datetime(2026, 11, 24, 15, 0, tzinfo=timezone(timedelta(hours=1)))
+
+
+@pytest.mark.parametrize("text", ["", "abc", "90", "1h30", "m"])
+def test_an_every_that_is_not_an_interval_is_refused(text):
+    with pytest.raises(ValueError, match=f"not an interval: {text!r}"):
+        sch.parse_every(text)
+
+
+def test_no_working_day_in_the_coming_370_days_means_no_next_start():
+    every_day = 'workdays = ["mon","tue","wed","thu","fri","sat","sun"]'
+    tuesday = at(2026, 11, 24, 12, 0)
+    last_off = (tuesday + timedelta(days=369)).date()
+    c = cfg(f'[schedule]\n{every_day}\noff_days = ["2026-11-25..{last_off}"]\n').schedule
+    found = sch.next_working_start(tuesday, c)
+    assert found is not None and found.date() == (tuesday + timedelta(days=370)).date() and (found.hour, found.minute) == (9, 0)
+    last_off = (tuesday + timedelta(days=370)).date()
+    c = cfg(f'[schedule]\n{every_day}\noff_days = ["2026-11-25..{last_off}"]\n').schedule
+    assert sch.next_working_start(tuesday, c) is None
