@@ -85,3 +85,16 @@ def test_analyze_piped_into_head_still_draws_the_plot(tmp_path: Path):
     proc.stdout.close()
     err = proc.stderr.read()
     assert proc.wait(timeout=60) == 0 and "Traceback" not in err and png.exists()
+
+
+def test_config_errors_say_each_problem_once_and_overlaps_are_noted(tmp_path: Path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[session]]\nevery = "abc"\npattern = "box"\n')
+    assert main(["config", "check", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert 'session[0].every = "abc"' in err and "neither" not in err
+    overlapping = tmp_path / "q.toml"
+    overlapping.write_text('[schedule]\nquiet = ["12:00-14:00", "13:00-15:00", "23:00-01:00", "00:30-02:00", "16:00-17:00"]\n')
+    assert main(["config", "check", str(overlapping)]) == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if line.startswith("note:")]
+    assert len(notes) == 2 and '"23:00-01:00" and "00:30-02:00" overlap' in notes[1]

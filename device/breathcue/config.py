@@ -523,7 +523,10 @@ class _Parser:
         try:
             return cls(**{k: v for k, v in values.items() if v is not _BAD})
         except ConfigError as exc:  # cross-field checks in __post_init__
-            self.errors.extend(e if not prefix or e.startswith(prefix) else f"{prefix}.{e}" for e in exc.errors)
+            found = [e if not prefix or e.startswith(prefix) else f"{prefix}.{e}" for e in exc.errors]
+            # A check across the keys of a table one of whose keys already failed only repeats it, wrongly
+            # (a bad `every` is left out, so the session would have "neither" at nor every): leave it out.
+            self.errors.extend(e for e in found if not any(seen.startswith(e.split(":")[0] + ".") for seen in self.errors))
             return cls()
 
     def value(self, kind: Any, meta: Mapping[str, Any], raw: Any, key: str) -> Any:
@@ -678,6 +681,24 @@ def load(explicit: Path | None = None, environ: Mapping[str, str] = os.environ) 
     if path is None:
         return parse_text(default_text()), DEFAULT_SOURCE
     return load_file(path), str(path)
+
+
+def notes(config: Config) -> list[str]:
+    """What a valid config does that its writer may not mean: said as a warning, never refused."""
+    spans = [(text, _minutes_of(text)) for text in config.schedule.quiet]
+    found = []
+    for i, (a, a_spans) in enumerate(spans):
+        for b, b_spans in spans[i + 1:]:
+            if any(s < f2 and s2 < f for s, f in a_spans for s2, f2 in b_spans):
+                found.append(f"schedule.quiet: {_show(a)} and {_show(b)} overlap; they act as one quiet time")
+    return found
+
+
+def _minutes_of(text: str) -> list[tuple[int, int]]:
+    """A valid "HH:MM-HH:MM" as minutes of the day, split at midnight when it spans it."""
+    start = int(text[0:2]) * 60 + int(text[3:5])
+    end = int(text[6:8]) * 60 + int(text[9:11])
+    return [(start, end)] if start < end else [(start, 24 * 60), (0, end)]
 
 
 def state_dir(explicit: Path | None, environ: Mapping[str, str] = os.environ) -> Path:

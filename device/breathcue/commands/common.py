@@ -94,6 +94,8 @@ def make_clock(args: argparse.Namespace, config: configmod.Config) -> Clock:
 def load_config(args: argparse.Namespace) -> configmod.Config:
     cfg, source = configmod.load(args.config)
     log.debug("config from %s", source)
+    for note in configmod.notes(cfg):
+        log.warning("%s (%s)", note, source)
     return cfg
 
 

@@ -41,7 +41,9 @@ def cmd_config_init(args: argparse.Namespace) -> int:
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
-    configmod.load_file(args.path)
+    config = configmod.load_file(args.path)
+    for note in configmod.notes(config):
+        print(f"note: {note}", file=sys.stderr)
     print(f"{args.path}: ok")
     return EXIT_OK
 
