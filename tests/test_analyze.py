@@ -123,7 +123,7 @@ def test_missing_values_are_a_lost_signal(tmp_path, capsys):
     "argv, message",
     [
         (["analyze", "/nonexistent/x.csv"], "no such file"),
-        (["analyze", str(EXCERPT), "--column", "2"], "rate"),
+        (["analyze", str(DATA / "neurokit2_rsp_90s_100hz.csv")], "no sampling rate"),  # no time column, no rate given
         (["analyze", str(EXCERPT), "--rate", "10", "--column", "7"], "column"),
     ],
 )

@@ -98,3 +98,13 @@ def test_config_errors_say_each_problem_once_and_overlaps_are_noted(tmp_path: Pa
     assert main(["config", "check", str(overlapping)]) == 0
     notes = [line for line in capsys.readouterr().err.splitlines() if line.startswith("note:")]
     assert len(notes) == 2 and '"23:00-01:00" and "00:30-02:00" overlap' in notes[1]
+
+
+def test_a_headerless_csv_with_unix_time_first_needs_no_options(tmp_path: Path, capsys):
+    import math
+
+    rec = tmp_path / "logger.csv"
+    rec.write_text("".join(f"{1764750000.0 + i / 10:.1f},{math.sin(2 * math.pi * i / 50):.3f}\n" for i in range(600)))
+    assert main(["analyze", str(rec), "--format", "summary"]) == 0
+    summary = dict(line.split(None, 1) for line in capsys.readouterr().out.splitlines())
+    assert summary["duration"].strip() == "1 min" and 10 <= int(summary["breaths"]) <= 13  # 12 a minute, rate from the times

@@ -349,10 +349,11 @@ def _parse_text(path: Path, text: str, rate: float | None, column: int | str | N
         if not rows:
             raise RecordingError(path, "a header row but no data rows")
     width = len(names) if names else len(rows[0])
+    unix = _unix_time_column(rows) if names is None and width == 2 else None
     index = _column_index(path, column, names, width, "column")
     if index is None:
-        index = _default_column(path, names, width, header)
-    time_index, time_scale = _time_column(names, index)
+        index = 1 - unix if unix is not None else _default_column(path, names, width, header)
+    time_index, time_scale = (unix, 1.0) if unix is not None and unix != index else _time_column(names, index)
     fault_index = names.index("fault") if names and "fault" in names else None
 
     values: list[float] = []
@@ -402,6 +403,25 @@ def _default_column(path: Path, names: list[str] | None, width: int, header: _Te
     if len(hinted) == 1:
         return hinted[0]
     raise RecordingError(path, f"several columns ({', '.join(names)}); choose one with --column NAME or a 1-based number")
+
+
+UNIX_EPOCH_MIN = 1e9  # 2001-09-09 in seconds since 1970: a smaller first column is not a Unix time
+
+
+def _unix_time_column(rows: list[list[str]]) -> int | None:
+    """In a headerless two-column file, the column that is Unix time in seconds (a logger's usual first column).
+
+    It must look like one all the way: at least 2001, rising on every row by
+    steps under a minute.  Anything else is left to --column.
+    """
+    for i in (0, 1):
+        try:
+            times = [float(row[i]) for row in rows[:1000]]
+        except (ValueError, IndexError):
+            continue
+        if len(times) >= 2 and times[0] >= UNIX_EPOCH_MIN and all(0 < b - a < 60 for a, b in zip(times, times[1:])):
+            return i
+    return None
 
 
 def _time_column(names: list[str] | None, signal: int) -> tuple[int | None, float]:
