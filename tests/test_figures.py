@@ -50,3 +50,35 @@ def test_episode_edges_as_the_history_keeps_them():
 def test_one_word_for_each_nudge_and_plurals():
     assert [figures.nudge_name(r) for r in ("hold", "shallow", "rapid")] == ["hold", "deepen", "slow down"]
     assert figures.plural(1, "nudge") == "1 nudge" and figures.plural(2, "breath hold") == "2 breath holds"
+
+
+def test_the_line_of_insight():
+    from breathcue.insight import insight
+
+    hours = {f"{h:02d}": 0 for h in range(24)}
+    day = {"day": "2026-11-24", "recorded_minutes": 480, "holds": 12, "holds_per_hour": {**hours, "10": 5, "14": 4, "15": 3},
+           "cues": 14, "cues_recovered": 9}
+    week_before = {"day": "2026-11-17", "recorded_minutes": 470, "holds": 15}
+    assert insight(day, week_before) == (
+        "Most breath holds between 10:00 and 11:00 (5 of 12); 9 of 14 nudges followed by recovery within 30 s; "
+        "3 holds fewer than last Tuesday."
+    )
+    assert insight({**day, "holds": 1, "holds_per_hour": {**hours, "09": 1}, "cues": 0}) == "1 breath hold, spread over the day."
+    assert insight({**day, "recorded_minutes": 0}) == "Nothing was recorded on this day."
+    assert insight({**day, "holds": 0, "cues": 1, "cues_recovered": 1}, {**week_before, "holds": 0}).endswith("as many holds as last Tuesday.")
+
+
+def test_the_week_from_the_dashboard_api(tmp_path: Path):
+    from .test_report import known_day
+
+    known_day(tmp_path)
+    sink = make(Commands(), history_path=tmp_path / "history.sqlite3")
+    try:
+        status, _, body = request(sink, "GET", "/api/week?day=2026-11-26")
+        bad, _, _ = request(sink, "GET", "/api/week?day=26.11.2026")
+    finally:
+        sink.close()
+    week = json.loads(body)["week"]
+    assert status == 200 and bad == 400
+    assert (week["from"], week["to"], week["holds"], week["session_minutes"]) == ("2026-11-20", "2026-11-26", 2, 10.0)
+    assert [d["holds"] for d in week["days"]] == [0, 0, 0, 0, 2, 0, 0]

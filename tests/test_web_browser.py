@@ -117,6 +117,79 @@ def test_the_dashboard_in_chromium(browser, live):
     wait_for(browser, "return document.getElementById('nudges').textContent.includes('snoozed until')")
     assert live.current_status["nudges"]["snoozed_until"] is not None  # the daemon did it
 
-    wait_for(browser, "return document.getElementById('summary').textContent.includes('breath holds')", 30)
+    wait_for(browser, "return document.getElementById('summary').textContent.includes('breath hold')", 30)
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == []
+
+
+# --- past days, the week, a phone's width (issue 13) ----------------------------------------------
+
+
+@pytest.fixture
+def known(tmp_path: Path):
+    """A dashboard over a history holding one known day (tests/test_report.py: 24 Nov 2026, two holds, two sessions)."""
+    from datetime import datetime, timedelta, timezone
+
+    from .test_report import known_day
+
+    known_day(tmp_path)
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    tomorrow = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0)
+    status = {"t": 0.0, "wall": now.isoformat(), "state": "breathing",
+              "nudges": {"today": 0, "paused_until": tomorrow.isoformat(timespec="minutes")}}
+    dash = server.DashboardSink(
+        WebConfig(enabled=True, port=0), lambda *a, **k: None, status=status, rate_hz=25.0, pixels=24,
+        patterns=["resonance"], history_path=history.path_in(tmp_path), tz=timezone.utc,
+    )
+    yield dash
+    dash.close()
+
+
+def test_a_past_day_and_the_week_in_chromium(browser, known):
+    browser.get(f"http://127.0.0.1:{known.port}/")
+    wait_for(browser, "return window.dashboard && window.dashboard.week")  # today and its week have loaded
+    assert "paused until tomorrow 00:00" in wait_for(browser, "return document.getElementById('nudges').textContent")
+    browser.execute_script("window.dashboard.openDay('2026-11-26')")
+    wait_for(browser, "return window.dashboard.week.to === '2026-11-26'")
+    rows = browser.execute_script("return [...document.querySelectorAll('#week tbody tr')].map(r => [...r.cells].map(c => c.textContent))")
+    assert len(rows) == 7 and rows[4] == ["Tue 24", "2", "3", "2", "10.0"]  # holds, nudges, followed by recovery, session minutes
+    browser.execute_script("document.querySelector('#week tbody tr[data-day=\"2026-11-24\"]').click()")
+    wait_for(browser, "return window.dashboard.day === '2026-11-24'")
+    assert browser.find_element("id", "day-title").text == "Tuesday 24 November"
+    summary = browser.find_element("id", "summary").text
+    assert summary.startswith("2 breath holds (longest 35 s) · 10.0 min shallow") and "3 nudges" in summary
+    assert browser.find_element("id", "insight").text.startswith("2 breath holds, spread over the day; 2 of 3 nudges followed")
+    cards = browser.execute_script("return [...document.querySelectorAll('.session-card')].map(c => c.textContent)")
+    assert len(cards) == 2 and "resonance at 10:06" in cards[0] and "5.0 min" in cards[0] and "in pace 80 %" in cards[0]
+    ticks = browser.execute_script("return window.dashboard.timeline.axes[0]._values")
+    assert ticks and all(len(t) == 5 and t[2] == ":" for t in ticks)  # 24-hour local times, nothing in US format
+    browser.find_element("id", "to-today").click()
+    wait_for(browser, "return window.dashboard.day !== '2026-11-24' && document.getElementById('to-today').hidden")
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
+
+
+def test_nothing_overflows_at_a_phones_width(browser, known):
+    browser.set_window_size(390, 900)
+    browser.get(f"http://127.0.0.1:{known.port}/")
+    wait_for(browser, "return window.dashboard && window.dashboard.week && window.dashboard.timeline")
+    browser.execute_script("window.dashboard.openDay('2026-11-24')")  # a day with sessions, episodes and nudges
+    wait_for(browser, "return window.dashboard.day === '2026-11-24' && document.querySelectorAll('.session-card').length")
+    width = browser.execute_script("return document.documentElement.clientWidth")
+    assert width <= 390
+    wider = browser.execute_script(
+        "return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)"
+        ".map(e => e.id || e.className || e.tagName)"
+    )
+    assert wider == []
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= width
+
+
+def test_the_today_panel_matches_the_status_within_a_second(browser, known):
+    browser.get(f"http://127.0.0.1:{known.port}/")
+    wait_for(browser, "return document.getElementById('summary').textContent.includes('nudges')")
+    known.status({**known.current_status, "t": 1.0, "nudges": {**known.current_status["nudges"], "today": 1}})
+    wait_for(browser, "return document.getElementById('summary').textContent.includes('1 nudge,')", 1.0)
+    assert "1 nudge today" in browser.find_element("id", "nudges").text
+    today = browser.execute_script("return fetch('/api/status').then(r => r.json()).then(s => s.nudges.today)")
+    assert today == 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import math
 import sqlite3
 import statistics
 from dataclasses import dataclass
@@ -204,6 +205,7 @@ def day_report(conn: sqlite3.Connection, day: date, tz: tzinfo | None) -> dict[s
     known = [c for c in cues if c["recovered"] is not None]
     recovered = [c for c in known if c["recovered"]]
     adherence = [s["adherence"] for s in data["sessions"] if s["adherence"] is not None]
+    session_minutes = spell_minutes(((s.start, s.end) for s in _paced(data)), start, end)
     return {
         "day": day.isoformat(),
         "recorded_minutes": len(recorded),
@@ -227,6 +229,7 @@ def day_report(conn: sqlite3.Connection, day: date, tz: tzinfo | None) -> dict[s
         "cues_recovered_share": round(len(recovered) / len(known), 3) if known else None,
         "mean_recovery_seconds": _mean([c["recovery_seconds"] for c in recovered]),
         "sessions": len(data["sessions"]),
+        "session_minutes": session_minutes,
         "mean_adherence": _mean(adherence),
         "buttons": len(data["buttons"]),
         "snoozes": data["snoozes"],
@@ -251,6 +254,7 @@ def week_report(conn: sqlite3.Connection, last: date, tz: tzinfo | None) -> dict
         "cues": sum(d["cues"] for d in days),
         "cues_recovered": sum(d["cues_recovered"] for d in days),
         "sessions": sum(d["sessions"] for d in days),
+        "session_minutes": round(sum(d["session_minutes"] for d in days), 1),
         "mean_adherence": round(sum(a * n for a, n in adherence) / sum(n for _, n in adherence), 3) if adherence else None,
         "holds_per_hour": per_hour,
         "days": days,
@@ -279,10 +283,26 @@ def timeline(conn: sqlite3.Connection, day: date, tz: tzinfo | None) -> dict[str
             if kind != "hold" or not _within(s.start, paced)  # a paced pattern's holds are the exercise
         ],
         "cues": [{"start": c["start"], "end": c["end"], "reason": c["reason"], "recovered": c["recovered"]} for c in data["cues"]],
-        "sessions": [
-            {"start": s["start"], "end": s["end"], "pattern": s["pattern"], "adherence": s["adherence"]} for s in data["sessions"]
-        ],
+        "sessions": [session_card(s) for s in data["sessions"]],
     }
+
+
+def session_card(row: dict[str, Any]) -> dict[str, Any]:
+    """A paced session as the dashboard's end-of-session card shows it: minutes, breaths, in pace, rate before and after."""
+    try:
+        ended = json.loads(row.get("detail") or "{}").get("end") or {}
+    except (ValueError, AttributeError):
+        ended = {}
+    minutes = None if row["end"] is None else round((row["end"] - row["start"]) / 60.0, 1)
+    return {
+        "start": row["start"], "end": row["end"], "pattern": row["pattern"], "adherence": row["adherence"],
+        "minutes": minutes, "breaths": row.get("breaths"),
+        "rate_before_bpm": _finite(ended.get("rate_before_bpm")), "rate_after_bpm": _finite(ended.get("rate_after_bpm")),
+    }
+
+
+def _finite(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) else None
 
 
 # --- text -------------------------------------------------------------------------------------

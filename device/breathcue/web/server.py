@@ -16,7 +16,6 @@ Commands must be JSON posted from the page's own origin.
 
 from __future__ import annotations
 
-import contextlib
 import hmac
 import json
 import logging
@@ -34,10 +33,11 @@ from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
-from .. import history, jsonout, report
+from .. import history, jsonout
 from ..app import Sink
 from ..config import Config, WebConfig, is_loopback
 from ..core.types import Event, RGBBytes, Sample
+from . import days
 from .transport import BoundedHTTPServer, Limits, OneRequestHandler
 
 if TYPE_CHECKING:
@@ -231,21 +231,12 @@ class DashboardSink(Sink):
         return [sse("status", self._status), sse("ring", self._ring), sse("wave", wave_message(wave))]
 
     def today(self, day: str | None) -> tuple[HTTPStatus, dict[str, Any]]:
-        """The report and the timeline of a day from the history (today by default)."""
-        if self.history_path is None:
-            return HTTPStatus.NOT_FOUND, {"error": "no history: history.enabled is off"}
-        try:
-            when = report.parse_day(day) if day else report.today(self.tz)
-        except report.ReportError as exc:
-            return HTTPStatus.BAD_REQUEST, {"error": str(exc)}
-        try:
-            with contextlib.closing(history.open_reader(self.history_path)) as conn:
-                return HTTPStatus.OK, {
-                    "report": report.day_report(conn, when, self.tz),
-                    "timeline": report.timeline(conn, when, self.tz),
-                }
-        except history.HistoryError as exc:
-            return HTTPStatus.NOT_FOUND, {"error": str(exc)}
+        """The report, timeline and insight of a day from the history (today by default): web/days.py."""
+        return days.day_answer(self.history_path, self.tz, day)
+
+    def week(self, day: str | None) -> tuple[HTTPStatus, dict[str, Any]]:
+        """The seven days ending with ``day`` (today by default): web/days.py."""
+        return days.week_answer(self.history_path, self.tz, day)
 
 
 def wave_message(points: list[tuple[float, float | None]]) -> dict[str, list[Any]]:
@@ -283,6 +274,8 @@ class Handler(OneRequestHandler):
             self._json(HTTPStatus.OK, sink.info)
         elif url.path == "/api/today":
             self._json(*sink.today((parse_qs(url.query).get("day") or [None])[0]))
+        elif url.path == "/api/week":
+            self._json(*sink.week((parse_qs(url.query).get("day") or [None])[0]))
         elif url.path == "/api/events":
             self._events()
         else:

@@ -7,7 +7,7 @@
   const COLOURS = {};
   for (const k of ["hold", "shallow", "rapid", "signal_lost", "session", "accent", "ink", "muted", "line"]) COLOURS[k] = css(`--${k}`);
 
-  const dashboard = (window.dashboard = { samples: 0, live: null, timeline: null, hours: null, status: null });
+  const dashboard = (window.dashboard = { samples: 0, live: null, timeline: null, hours: null, status: null, day: null, week: null });
   let info = { pixels: 24, wave_seconds: 30, patterns: [], snooze_minutes: 30, history: false, timezone: "" };
   const wave = { t: [], v: [] };
 
@@ -44,7 +44,6 @@
 
   // --- the state -----------------------------------------------------------------------
 
-  const clockTime = (iso) => (iso ? iso.slice(11, 16) : "");
   const mmss = (s) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
   const pct = (x) => (x == null ? "–" : `${Math.round(100 * x)} %`);
   // One word for one thing (figures.py): a cue is a nudge, and each kind has one name.
@@ -54,6 +53,31 @@
   const minutesText = (m) => `${Number(m).toFixed(1)} min`; // as figures.minutes_text
   let lastStatus = null;
   let shownReport = null;
+  let shownDay = null; // null: today, following the clock
+  // Local times as a person reads them: 24-hour, in the device's timezone (info.timezone) or the browser's.
+  let hhmmFormat = null;
+  function hhmm(epoch) {
+    if (!hhmmFormat) {
+      const options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+      try {
+        hhmmFormat = new Intl.DateTimeFormat("en-GB", { ...options, timeZone: info.timezone || undefined });
+      } catch (err) {
+        hhmmFormat = new Intl.DateTimeFormat("en-GB", options);
+      }
+    }
+    return hhmmFormat.format(new Date(epoch * 1000));
+  }
+  // "09:00", "tomorrow 00:00" or "Mon 09:00": a local ISO time from the status, said from the day of `nowIso`.
+  function whenText(iso, nowIso) {
+    if (!iso) return "";
+    const day = iso.slice(0, 10), time = iso.slice(11, 16);
+    if (!nowIso || day === nowIso.slice(0, 10)) return time;
+    const [y, m, d] = nowIso.slice(0, 10).split("-").map(Number);
+    const next = new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10);
+    if (day === next) return `tomorrow ${time}`;
+    const [yy, mm, dd] = day.split("-").map(Number);
+    return `${new Date(Date.UTC(yy, mm - 1, dd)).toLocaleDateString("en-GB", { weekday: "short", timeZone: "UTC" })} ${day.slice(8)}/${day.slice(5, 7)} ${time}`;
+  }
 
   function showStatus(s) {
     dashboard.status = s;
@@ -73,15 +97,17 @@
     $("activity").textContent = activity;
     const n = s.nudges || {};
     let nudges = n.allowed === false ? `Nudges held back: ${String(n.blocked || "").replaceAll("_", " ")}` : "Nudges on";
-    if (n.snoozed_until) nudges += ` · snoozed until ${clockTime(n.snoozed_until)}`;
-    if (n.paused_until) nudges += ` · paused until ${n.paused_until.replace("T", " ")}`;
-    if (n.do_not_disturb_until) nudges += ` · do not disturb until ${clockTime(n.do_not_disturb_until)}`;
+    if (n.snoozed_until) nudges += ` · snoozed until ${whenText(n.snoozed_until, s.wall)}`;
+    if (n.paused_until) nudges += ` · paused until ${whenText(n.paused_until, s.wall)}`;
+    if (n.do_not_disturb_until) nudges += ` · do not disturb until ${whenText(n.do_not_disturb_until, s.wall)}`;
     for (const [kind, l] of Object.entries(n.learnt || {})) {
       nudges += ` · ${nudgeName(kind)} nudges wait ${Math.round(l.cooldown_seconds / 60)} min after one (you dismissed ${plural(l.dismissed, "time")})`;
     }
     if (n.today != null) nudges += ` · ${plural(n.today, "nudge")} today${n.max_per_day != null ? ` of ${n.max_per_day}` : ""}`;
     $("nudges").textContent = nudges;
+    const newDay = lastStatus && lastStatus.wall && s.wall && lastStatus.wall.slice(0, 10) !== s.wall.slice(0, 10);
     lastStatus = s;
+    if (newDay && shownDay === null) loadDay(null); // midnight: today is a new day
     showSummary();
     const pause = $("pause");
     pause.textContent = n.paused_until ? "Resume" : "Pause until next working day";
@@ -219,11 +245,43 @@
     };
   }
 
+  function dayTitle(day) {
+    const today = lastStatus && lastStatus.wall ? lastStatus.wall.slice(0, 10) : null;
+    const [y, m, d] = day.split("-").map(Number);
+    const name = new Date(Date.UTC(y, m - 1, d)).toLocaleDateString("en-GB", { weekday: "long", day: "numeric", month: "long", timeZone: "UTC" });
+    return day === today ? `Today, ${name}` : name;
+  }
+
+  function showSessions(sessions) {
+    const box = $("sessions");
+    box.replaceChildren();
+    $("sessions-title").hidden = sessions.length === 0;
+    for (const s of sessions) {
+      const card = document.createElement("div");
+      card.className = "session-card";
+      const title = document.createElement("b");
+      title.textContent = `${s.pattern || "paced"} at ${hhmm(s.start)}`;
+      const rates = s.rate_before_bpm == null || s.rate_after_bpm == null ? "" :
+        ` · rate ${s.rate_before_bpm.toFixed(1)} → ${s.rate_after_bpm.toFixed(1)} breaths/min`;
+      const body = document.createElement("span");
+      body.textContent = s.end == null ? "running now" :
+        `${minutesText(s.minutes)}${s.breaths != null ? ` · ${plural(s.breaths, "breath")}` : ""}` +
+        `${s.adherence != null ? ` · in pace ${pct(s.adherence)}` : ""}${rates}`;
+      card.append(title, body);
+      box.append(card);
+    }
+  }
+
   function showToday(today) {
     const r = today.report;
-    $("day").textContent = r.day;
+    dashboard.day = r.day;
+    $("day-title").textContent = dayTitle(r.day);
+    $("day-picker").value = r.day;
+    $("to-today").hidden = shownDay === null;
+    $("insight").textContent = today.insight || "";
     shownReport = r;
     showSummary();
+    showSessions(today.timeline.sessions || []);
     // One point per minute, in its middle; a break in the line where minutes are missing.
     const m = today.timeline.minutes;
     const data = [[], [], []];
@@ -240,13 +298,18 @@
         width: widthOf(tl),
         height: 220,
         tzDate: tzDate(),
+        legend: { show: false }, // the key is drawn under the chart; uPlot's own showed an empty "Time: --"
         scales: { x: { time: true }, rate: { auto: true }, depth: { auto: true } },
         series: [
           {},
           { label: "rate /min", scale: "rate", stroke: COLOURS.accent, width: 1.5, spanGaps: false },
           { label: "depth %", scale: "depth", stroke: "#2b9aa8", width: 1.2, spanGaps: false },
         ],
-        axes: [axis(), axis({ scale: "rate", size: 45 }), axis({ scale: "depth", side: 1, size: 45, grid: { show: false } })],
+        axes: [
+          axis({ label: "local time", labelSize: 18, size: 44, values: (u, ticks) => ticks.map(hhmm) }),
+          axis({ scale: "rate", size: 50, label: "breaths/min", labelSize: 18 }),
+          axis({ scale: "depth", side: 1, size: 50, label: "depth %", labelSize: 18, grid: { show: false } }),
+        ],
         hooks: { drawClear: [bands(today)] },
       },
       data,
@@ -263,7 +326,10 @@
         cursor: { show: false },
         scales: { x: { time: false, range: [-0.5, 23.5] }, y: { range: (u, lo, hi) => [0, Math.max(3, hi)] } },
         series: [{}, { label: "holds", fill: COLOURS.hold, stroke: COLOURS.hold, paths: uPlot.paths.bars({ size: [0.8, 40] }), points: { show: false } }],
-        axes: [axis({ values: (u, ticks) => ticks.map((t) => String(t).padStart(2, "0")), incrs: [1, 2, 3, 6] }), axis({ size: 40, incrs: [1, 2, 5, 10, 20, 50] })],
+        axes: [
+          axis({ values: (u, ticks) => ticks.map((t) => `${String(t).padStart(2, "0")}:00`), incrs: [1, 2, 3, 6], label: "hour of the day", labelSize: 18, size: 44 }),
+          axis({ size: 50, incrs: [1, 2, 5, 10, 20, 50], label: "breath holds", labelSize: 18 }),
+        ],
       },
       [hours, Object.values(r.holds_per_hour)],
       hl,
@@ -284,20 +350,58 @@
       (r.mean_adherence == null ? "" : `, in pace ${pct(r.mean_adherence)}`);
   }
 
-  async function loadToday() {
+  // The week ending with the day shown: one row a day; a click opens that day.
+  function showWeek(week) {
+    dashboard.week = week;
+    $("week-range").textContent = `${week.from} to ${week.to}`;
+    const body = $("week").tBodies[0];
+    body.replaceChildren();
+    for (const d of week.days) {
+      const row = body.insertRow();
+      row.dataset.day = d.day;
+      if (d.day === dashboard.day) row.className = "shown";
+      const [y, m, dd] = d.day.split("-").map(Number);
+      const name = new Date(Date.UTC(y, m - 1, dd)).toLocaleDateString("en-GB", { weekday: "short", day: "numeric", timeZone: "UTC" });
+      for (const text of [name, d.holds, d.cues, d.cues ? `${d.cues_recovered}` : "–", d.session_minutes.toFixed(1)]) row.insertCell().textContent = text;
+      row.addEventListener("click", () => openDay(d.day));
+    }
+    $("week-total").textContent =
+      `${plural(week.holds, "breath hold")}, ${plural(week.cues, "nudge")} (${week.cues_recovered} followed by recovery within 30 s), ` +
+      `${plural(week.sessions, "session")} (${minutesText(week.session_minutes)})`;
+  }
+
+  async function fetchJson(url) {
+    const answer = await fetch(url);
+    const body = await answer.json();
+    if (!answer.ok) throw new Error(body.error || answer.statusText);
+    return body;
+  }
+
+  async function loadDay() {
     if (!info.history) {
       $("summary").textContent = "No history is kept (history.enabled is off).";
+      $("week-card").hidden = true;
       return;
     }
+    const query = shownDay ? `?day=${shownDay}` : "";
     try {
-      const answer = await fetch("/api/today");
-      const body = await answer.json();
-      if (!answer.ok) throw new Error(body.error || answer.statusText);
-      showToday(body);
+      showToday(await fetchJson(`/api/today${query}`));
     } catch (err) {
       $("summary").textContent = `No history yet: ${err.message}`;
     }
+    try {
+      showWeek((await fetchJson(`/api/week${query}`)).week);
+    } catch (err) {
+      $("week-total").textContent = `No week yet: ${err.message}`;
+    }
   }
+
+  function openDay(day) {
+    const today = lastStatus && lastStatus.wall ? lastStatus.wall.slice(0, 10) : null;
+    shownDay = !day || day === today ? null : day;
+    loadDay();
+  }
+  dashboard.openDay = openDay;
 
   // --- commands -----------------------------------------------------------------------------------
 
@@ -361,8 +465,10 @@
     makeLive();
     wireControls();
     connect();
-    loadToday();
-    setInterval(loadToday, 60000);
+    $("day-picker").addEventListener("change", (e) => e.target.value && openDay(e.target.value));
+    $("to-today").addEventListener("click", () => openDay(null));
+    loadDay();
+    setInterval(() => shownDay === null && loadDay(), 60000);
     addEventListener("resize", () => {
       for (const [chart, id] of [[dashboard.live, "wave"], [dashboard.timeline, "timeline"], [dashboard.hours, "hours"]]) {
         if (chart) chart.setSize({ width: widthOf($(id)), height: chart.height });
