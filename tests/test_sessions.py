@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from breathcue.app import Sink
 from breathcue.core import adherence as adh
 from breathcue.core.relaxation import GROUPS, ROUND_SECONDS, Relaxation
 
@@ -117,8 +118,8 @@ def test_a_user_who_follows_the_pacer_is_in_pace_and_a_little_behind_it(pattern)
     assert ignored["in_pace"] <= 0.2
 
 
-class Antiphase:
-    """A simulated user who breathes at the session's pace but in when the ring says out (a Sink for ``extra``)."""
+class Antiphase(Sink):
+    """A simulated user who breathes at the session's pace but in when the ring says out (for ``extra``)."""
 
     def __init__(self, daemon, script) -> None:
         self.daemon = daemon
@@ -129,9 +130,6 @@ class Antiphase:
             self.daemon.sensor.base.follow(lambda t: 1.0 - session.volume(t))
         elif event.name == "session_end":
             self.daemon.sensor.base.follow(None)
-
-    def __getattr__(self, name):  # the other Sink methods do nothing
-        return lambda *args, **kwargs: None
 
 
 @pytest.mark.parametrize("antiphase", [False, True], ids=["followed", "antiphase"])
