@@ -24,6 +24,8 @@ import logging
 import re
 import socket
 import stat
+import threading
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -41,6 +43,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STATE_EVERY_SECONDS = 5.0
+COMMANDS_PER_SECOND, COMMAND_BURST = 2.0, 5
+"""Commands from the broker go to the daemon at this rate (a burst of 5 at once); the rest are coalesced:
+the latest of each kind waits for the next turn.  A flood of presses must not flood the loop."""
+MESSAGES_PER_SECOND = 100.0
+"""paho's thread handles at most this many incoming messages a second and sleeps past it (the broker
+keeps or drops the rest).  A Python thread busy on a flood holds the GIL the frame loop needs: at full
+speed 20,000 presses delayed frames by 150 ms; throttled, the loop never waits."""
+ANNOUNCE_EVERY_SECONDS = 30.0
+"""Discovery is sent again when Home Assistant comes back, at most this often."""
+LOG_EVERY_SECONDS = 60.0
+"""An ignored message is logged once, then at most this often (with how many were not)."""
 """Between changes of state, figures (rate, depth) are sent at most this often."""
 STATES = ("starting", "breathing", "hold", "shallow", "rapid", "artifact", "signal_lost")
 ON, OFF, PRESS = "ON", "OFF", "PRESS"
@@ -218,6 +231,7 @@ class MqttSink(Sink):
         holds_today: int = 0,
         today: str | None = None,
         reconnect_max_seconds: int = 60,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         paho = _paho()
         self.config = config
@@ -232,6 +246,16 @@ class MqttSink(Sink):
         self._sent_at = float("-inf")
         self._connected = False
         self._closed = False
+        self._lock = threading.Lock()
+        self._monotonic = monotonic
+        self._tokens = float(COMMAND_BURST)
+        self._refilled = monotonic()
+        self._waiting: dict[str, dict[str, Any]] = {}  # commands coalesced while over the rate, latest of each kind
+        self._ha_announced = float("-inf")  # when Home Assistant's "online" last brought an announcement
+        self._announce_due = False
+        self._ignored_logged = float("-inf")
+        self._next_message = float("-inf")
+        self._ignored = 0
         client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=f"breathcue-{node}", protocol=paho.MQTTv311)
         if config.username:
             client.username_pw_set(config.username, password)
@@ -264,6 +288,9 @@ class MqttSink(Sink):
         wall = status.get("wall")
         if isinstance(wall, str):
             self._roll_day(wall[:10])
+        self._send_waiting()
+        if self._announce_due and self._monotonic() - self._ha_announced >= ANNOUNCE_EVERY_SECONDS:
+            self._ha_online()
         state = state_of(status, self.holds_today)
         self._state = state
         t = float(status.get("t", 0.0))
@@ -303,22 +330,80 @@ class MqttSink(Sink):
             log.warning("MQTT connection to %s:%d lost (%s); reconnecting", self.config.host, self.config.port, reason)
 
     def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
-        topic, payload = message.topic, message.payload.decode("utf-8", "replace").strip()
+        self._throttle()
+        topic, payload = message.topic, message.payload[:64].decode("utf-8", "replace").strip()
         t = self.topics
-        if topic == t.ha_status:
+        if message.retain:
+            # A retained command is an old one, replayed by the broker at every (re)connect: pressing
+            # "start session" once must not start one at each restart.  (Connecting announces anyway.)
+            self._ignore(payload, topic, "retained")
+        elif topic == t.ha_status:
             if payload == "online":
-                log.info("Home Assistant is back: sending the discovery configs again")
-                self._announce()
+                self._ha_online()
         elif topic == t.paused_set and payload in (ON, OFF):
-            self.submit("pause" if payload == ON else "resume")
+            self._command("pause" if payload == ON else "resume", group="pause")
         elif topic == t.start_session and payload == PRESS:
-            self.submit("start_session")
+            self._command("start_session")
         elif topic == t.snooze and payload == PRESS:
-            self.submit("snooze")
+            self._command("snooze")
         elif topic == t.do_not_disturb and (minutes := _dnd_minutes(payload)) is not None:
-            self.submit("do_not_disturb", minutes=minutes)
+            self._command("do_not_disturb", minutes=minutes)
         else:
-            log.warning("MQTT: ignored %r on %s", payload[:40], topic)
+            self._ignore(payload, topic, "not a command")
+
+    def _throttle(self) -> None:
+        """Sleep as long as it takes to keep incoming messages under MESSAGES_PER_SECOND (on paho's thread)."""
+        now = self._monotonic()
+        self._next_message = max(self._next_message, now - 0.5) + 1.0 / MESSAGES_PER_SECOND  # half a second of burst
+        if self._next_message > now:
+            time.sleep(self._next_message - now)
+
+    def _command(self, name: str, group: str | None = None, **args: Any) -> None:
+        """Submit now while within the rate; else keep it as the latest of its kind (pause/resume: one kind)."""
+        with self._lock:
+            now = self._monotonic()
+            self._tokens = min(COMMAND_BURST, self._tokens + (now - self._refilled) * COMMANDS_PER_SECOND)
+            self._refilled = now
+            if self._tokens < 1 or self._waiting:
+                self._waiting.pop(group or name, None)
+                self._waiting[group or name] = {"name": name, "args": args}
+                return
+            self._tokens -= 1
+        self.submit(name, **args)
+
+    def _send_waiting(self) -> None:
+        """The coalesced commands whose turn has come (called each second from the loop's status)."""
+        with self._lock:
+            now = self._monotonic()
+            self._tokens = min(COMMAND_BURST, self._tokens + (now - self._refilled) * COMMANDS_PER_SECOND)
+            self._refilled = now
+            due = []
+            while self._waiting and self._tokens >= 1:
+                due.append(self._waiting.pop(next(iter(self._waiting))))
+                self._tokens -= 1
+        for command in due:
+            self.submit(command["name"], **command["args"])
+
+    def _ha_online(self) -> None:
+        """Home Assistant is back: discovery again, at most every ANNOUNCE_EVERY_SECONDS (the loop sends a late one)."""
+        with self._lock:
+            now = self._monotonic()
+            if now - self._ha_announced < ANNOUNCE_EVERY_SECONDS:
+                self._announce_due = True
+                return
+            self._ha_announced, self._announce_due = now, False
+        log.info("Home Assistant is back: sending the discovery configs again")
+        self._announce()
+
+    def _ignore(self, payload: str, topic: str, why: str) -> None:
+        with self._lock:
+            now = self._monotonic()
+            if now - self._ignored_logged < LOG_EVERY_SECONDS:
+                self._ignored += 1
+                return
+            more, self._ignored, self._ignored_logged = self._ignored, 0, now
+        since = f" ({more} more ignored since the last message)" if more else ""
+        log.warning("MQTT: ignored %r on %s (%s)%s", payload[:40], topic[:80], why, since)
 
     # Publishing.
 
