@@ -43,8 +43,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STATE_EVERY_SECONDS = 5.0
-COMMANDS_PER_SECOND, COMMAND_BURST = 2.0, 5
-"""Commands from the broker go to the daemon at this rate (a burst of 5 at once); the rest are coalesced:
+COMMANDS_PER_SECOND, COMMAND_BURST = 2.0, 10
+"""Commands from the broker go to the daemon at this rate (a burst of 10 at once); the rest are coalesced:
 the latest of each kind waits for the next turn.  A flood of presses must not flood the loop."""
 MESSAGES_PER_SECOND = 100.0
 """paho's thread handles at most this many incoming messages a second and sleeps past it (the broker
