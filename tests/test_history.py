@@ -371,3 +371,22 @@ def test_kill_9_while_writing_fast_leaves_a_sound_file(tmp_path: Path):
     assert query(path, "PRAGMA integrity_check") == [("ok",)]
     assert query(path, "SELECT count(*) FROM minutes")[0][0] > 0
     history.open_store(path).close()  # and the daemon can go on with it
+
+
+def test_a_restart_keeps_the_days_nudges_against_the_budget(tmp_path: Path, default_config):
+    """The known day has three nudges; a daemon started again that afternoon has 13 of its 16 left."""
+    from breathcue.hw.sim import SimulatedBreather
+
+    from .test_report import known_day
+
+    known_day(tmp_path)
+    clock = VirtualClock(datetime(2026, 11, 24, 15, 0, tzinfo=ZoneInfo("UTC")))
+    daemon = Daemon(default_config, clock, SimulatedBreather(seed=1), RecordingRing(24), seconds=2)
+    sinks = history.open_sinks(default_config, tmp_path, daemon)
+    try:
+        assert daemon.status()["nudges"]["today"] == 3
+    finally:
+        for sink in sinks:
+            sink.close()
+    fresh = Daemon(default_config, VirtualClock(datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("UTC"))), SimulatedBreather(seed=1), RecordingRing(24))
+    assert history.nudges_today(history.path_in(tmp_path), fresh.clock.wall()) == 0  # the next day starts afresh

@@ -220,6 +220,10 @@ class Daemon:
         self._next_refresh = 0.0
         self._status_changed = True  # the ring's status line needs redoing
 
+    def restore_nudges_today(self, given: int) -> None:
+        """Nudges already given today, before a restart (from the history), count against the daily budget."""
+        self.cue_state = replace(self.cue_state, day=self.clock.wall().toordinal(), today=given)
+
     # --- sessions ---------------------------------------------------------------
 
     def start_session(

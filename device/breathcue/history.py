@@ -705,7 +705,12 @@ class HistorySink(Sink):
 
 
 def open_sinks(config: Config, state_dir: Path, daemon: Daemon) -> list[Sink]:
-    """The history sink of `run` and `simulate`; none (logged) when the file cannot be used."""
+    """The history sink of `run` and `simulate`; none (logged) when the file cannot be used.
+
+    The day's nudges already in the history count against the daemon's daily budget.
+    """
+    path = path_in(state_dir)
+    given = nudges_today(path, daemon.clock.wall()) if path.exists() else 0
     try:
         sink = HistorySink(
             path_in(state_dir), daemon.clock, flush_seconds=config.history.flush_seconds, keep_days=config.history.keep_days
@@ -713,4 +718,17 @@ def open_sinks(config: Config, state_dir: Path, daemon: Daemon) -> list[Sink]:
     except HistoryError as exc:
         log.error("no history: %s", exc)
         return []
+    if given:
+        daemon.restore_nudges_today(given)
     return [sink]
+
+
+def nudges_today(path: Path, wall: datetime) -> int:
+    """Nudges the history holds since the local midnight of ``wall``: a restart must not refill the daily budget."""
+    midnight = wall.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+    try:
+        with contextlib.closing(open_reader(path)) as conn:
+            return int(conn.execute("SELECT count(*) FROM cues WHERE start >= ?", (midnight,)).fetchone()[0])
+    except (HistoryError, sqlite3.Error) as exc:
+        log.warning("the day's nudges start from 0: %s", exc)
+        return 0
