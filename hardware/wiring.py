@@ -477,7 +477,7 @@ def build_svg() -> str:
     el(svg, "title", "breathcue wiring: Raspberry Pi, 74AHCT125 level shifter, WS2812 ring, ADS1115, strap divider, button, vibration motor")
     el(svg, "rect", x=0, y=0, width=WIDTH, height=HEIGHT, fill="#ffffff")
     label(svg, 40, 44, "breathcue wiring", size=22, weight="bold")
-    label(svg, 40, 68, "Raspberry Pi Zero 2 W / 3 / 4 / 5 · 74AHCT125 level shifter · 24-pixel WS2812 ring · ADS1115 ADC · stretch-cord strap · button", size=12, fill="#444")
+    label(svg, 40, 68, "Raspberry Pi Zero 2 W / 3 / 4 / 5 · 74AHCT125 level shifter · 24-pixel WS2812 ring · ADS1115 ADC · stretch-cord strap · button · optional vibration motor", size=12, fill="#444")
     draw_supply(svg)
     draw_u1(svg)
     draw_ring(svg)
