@@ -102,3 +102,24 @@ def test_report_and_export_by_a_user_who_may_only_read():
             assert "readonly" not in done.stderr and done.stdout
     finally:
         shutil.rmtree(base)
+
+
+def test_report_and_export_of_a_damaged_history_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    import random
+
+    state = tmp_path / "state"
+    assert main(["simulate", "--hours", "1", "--start", "2026-11-24T09:00:00", "--state-dir", str(state)]) == 0
+    capsys.readouterr()
+    clean = (state / "history.sqlite3").read_bytes()
+    rng = random.Random(3)
+    for trial in range(4):
+        data = bytearray(clean)
+        for _ in range(30 * (trial + 1)):
+            data[rng.randrange(100, len(data))] = rng.randrange(256)
+        (state / "history.sqlite3").write_bytes(bytes(data))
+        for argv in (["export"], ["report", "--day", "2026-11-24"], ["report", "--week", "--day", "2026-11-24"]):
+            code = main([*argv, "--state-dir", str(state)])
+            err = capsys.readouterr().err
+            assert "Traceback" not in err
+            if code:
+                assert len(err.strip().split("\n")) == 1, err

@@ -174,6 +174,7 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
         conn.row_factory = sqlite3.Row
+        conn.text_factory = lambda raw: raw.decode("utf-8", "replace")  # a damaged page is not a UnicodeDecodeError
         return conn
     except sqlite3.Error as exc:
         if damaged(exc):

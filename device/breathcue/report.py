@@ -620,7 +620,13 @@ def forget(path: Path, before: float | None) -> dict[str, int]:
 # --- the commands --------------------------------------------------------------------------------
 
 
-def _fail(exc: Exception, err: IO[str], status: int = 1) -> int:
+def damaged(state_dir: Path, exc: Exception) -> str:
+    """What to say when the history holds values no breathcue wrote."""
+    return (f"the history at {history.path_in(state_dir)} looks damaged ({type(exc).__name__}: {exc}); "
+            "the daemon moves a damaged file aside when it starts")
+
+
+def _fail(exc: Exception | str, err: IO[str], status: int = 1) -> int:
     err.write(f"breathcue: {exc}\n")
     return status
 
@@ -657,6 +663,8 @@ def report_command(
                 text = day_text
     except (history.HistoryError, ReportError, sqlite3.Error) as exc:
         return _fail(exc, err)
+    except (TypeError, ValueError) as exc:  # values of the wrong kind where the file is damaged
+        return _fail(damaged(state_dir, exc), err)
     if fmt == "json":
         out.write(jsonout.dumps(data, indent=2) + "\n")
     elif fmt == "text" or png is None:
@@ -679,6 +687,8 @@ def export_command(
             export(conn, out, fmt, (table,) if table else EXPORT_TABLES, start, tz)
     except (history.HistoryError, ReportError, sqlite3.Error) as exc:
         return _fail(exc, err)
+    except (TypeError, ValueError) as exc:  # values of the wrong kind where the file is damaged
+        return _fail(damaged(state_dir, exc), err)
     return 0
 
 

@@ -8,6 +8,7 @@ history or a bad date.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from datetime import date, timedelta, tzinfo
 from http import HTTPStatus
 from pathlib import Path
@@ -31,6 +32,8 @@ def _with_history(path: Path | None, tz: tzinfo | None, day: str | None, work: C
             return HTTPStatus.OK, work(conn, when)
     except history.HistoryError as exc:
         return HTTPStatus.NOT_FOUND, {"error": str(exc)}
+    except (sqlite3.Error, TypeError, ValueError) as exc:  # a damaged history: an answer, not a dropped connection
+        return HTTPStatus.INTERNAL_SERVER_ERROR, {"error": f"the history cannot be read: {type(exc).__name__}: {exc}"}
 
 
 def day_answer(path: Path | None, tz: tzinfo | None, day: str | None) -> Answer:
