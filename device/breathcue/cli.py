@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except configmod.ConfigError as exc:
-        print(f"breathcue: invalid configuration in {exc.source}:", file=sys.stderr)
+        print(f"breathcue: invalid configuration in {configmod.shown_path(exc.source)}:", file=sys.stderr)
         for error in exc.errors:
             print(f"  {error}", file=sys.stderr)
         return EXIT_USAGE

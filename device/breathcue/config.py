@@ -49,6 +49,11 @@ class ConfigError(Exception):
         super().__init__("\n".join(f"{source}: {e}" for e in errors))
 
 
+def shown_path(path: str | Path) -> str:
+    """A path for a one-line message: a newline or other control character in it is shown escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(path))
+
+
 def opt(
     default: Any,
     *,

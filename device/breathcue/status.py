@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import jsonout, private
+from .config import shown_path
 from .private import write_atomic
 from .app import Sink
 
@@ -84,17 +85,18 @@ class StatusFile(Sink):
 
 def read(directory: Path) -> dict[str, Any]:
     path = Path(directory) / FILE_NAME
+    shown = shown_path(path)
     try:
         with open(path, "rb") as f:
             data = json.loads(f.read(MAX_BYTES + 1).decode("utf-8"))
     except FileNotFoundError:
-        raise StatusError(f"no status at {path}: breathcue has not run with this state dir") from None
+        raise StatusError(f"no status at {shown}: breathcue has not run with this state dir") from None
     except OSError as exc:
-        raise StatusError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise StatusError(f"cannot read {shown}: {exc.strerror or exc}") from None
     except (ValueError, RecursionError):  # not JSON, not UTF-8, cut short, nested without end
-        raise StatusError(f"{path} is not a status file") from None
+        raise StatusError(f"{shown} is not a status file") from None
     if not isinstance(data, dict):
-        raise StatusError(f"{path} is not a status file")
+        raise StatusError(f"{shown} is not a status file")
     return data
 
 
@@ -103,7 +105,7 @@ def describe_file(status: dict[str, Any], path: Path) -> str:
     try:
         return describe(status)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as exc:
-        raise StatusError(f"{path} is damaged ({type(exc).__name__}: {exc}); `breathcue status --json` shows it as it is") from None
+        raise StatusError(f"{shown_path(path)} is damaged ({type(exc).__name__}: {exc}); `breathcue status --json` shows it as it is") from None
 
 
 def age_seconds(status: dict[str, Any], now: datetime | None = None) -> float | None:
