@@ -1,4 +1,10 @@
-"""Small breathing is never a hold: a loose strap is a lost signal ("weak"), very shallow breathing is breathing.
+"""Small regular breathing is no hold: a loose strap is a lost signal ("weak"), very shallow breathing is breathing.
+
+A hold is what follows normal breathing when breaths stop, whatever the
+strap does meanwhile; small swings that go on at the person's breathing
+rhythm are breathing, too small to trust ("weak", after WEAK_SECONDS) or
+shallow.  A stretch that began as a hold stays one until
+``max_hold_seconds``, then the strap is to be checked.
 
 The real excerpt is physio's belt (tests/data, 10 Hz): a stretch of it is
 shrunk to a loose strap's share of its depth (its own breathing, so the
@@ -16,7 +22,7 @@ import numpy as np
 import pytest
 
 from breathcue.config import DetectorConfig
-from breathcue.core.detector import BreathDetector
+from breathcue.core.detector import WEAK_SECONDS, BreathDetector
 from breathcue.core.types import Sample
 from breathcue.hw.replay import load_recording
 from breathcue.hw.scenarios import timeline
@@ -52,7 +58,7 @@ def test_a_loose_strap_on_a_real_recording_is_signal_lost_weak_never_a_hold(shar
     assert not named(events, "hold_start")
     lost, ok = named(events, "signal_lost"), named(events, "signal_ok")
     assert [e.get("reason") for e in lost] == ["weak"]
-    assert SHRINK_FROM - 3.0 <= lost[0].get("start") and lost[0].t <= SHRINK_FROM + 10.0 + 8.0
+    assert SHRINK_FROM - 3.0 <= lost[0].get("start") and lost[0].t <= SHRINK_FROM + WEAK_SECONDS + 5.0
     assert len(ok) == 1 and SHRINK_TO <= ok[0].t <= SHRINK_TO + 5.0  # back with normal-depth breathing
     assert len([e for e in named(events, "breath") if e.get("peak") > ok[0].t]) >= 2
 
@@ -83,19 +89,24 @@ def test_a_tiny_synthetic_breath_with_a_cardiac_ripple_as_large_is_weak(rate):
     assert len(named(events, "signal_ok")) == 1
 
 
-def test_the_simulated_strap_off_scenario_gives_weak_for_every_loose_spell_and_no_hold():
+def test_the_simulated_strap_off_scenario_checks_the_strap_for_every_loose_spell_and_holds_nowhere_else():
+    """A strap that slips loose at once looks like a hold until the small breathing shows; it is never a lasting hold."""
     seconds = 1200.0
+    config = DetectorConfig(max_hold_seconds=30.0)
     breather = make_breather("strap-off", seed=3, rate_hz=25.0)
     spells = timeline("strap-off", 3, seconds)
-    det = BreathDetector(DetectorConfig(), 25.0)
+    det = BreathDetector(config, 25.0)
     events = []
     for n in range(int(seconds * 25)):
         s = breather.read(n / 25.0)
         if breather.spell.kind == "off":  # the divider at its top rail: the sampling layer reports it
             s = Sample(s.t, None, "saturated")
         events += det.update(s)
-    assert not named(events, "hold_start")
-    weak = [e.get("start") for e in named(events, "signal_lost") if e.get("reason") == "weak"]
     loose = [sp for sp in spells if sp.kind == "loose" and sp.end < seconds]
-    assert loose and all(any(sp.start - 3.0 <= w <= sp.end for w in weak) for sp in loose)
-    assert all(any(sp.start - 3.0 <= w <= sp.end for sp in loose) for w in weak)
+    assert len(loose) >= 4
+    for e in named(events, "hold_start"):  # only where the strap slipped
+        assert any(sp.start - 3.0 <= e.get("start") <= sp.end for sp in loose)
+    lost = [e for e in named(events, "signal_lost") if e.get("reason") in ("weak", "flat")]
+    for sp in loose:  # each loose spell asks for the strap to be checked, within max_hold_seconds and a few
+        assert any(sp.start <= e.t <= sp.start + config.max_hold_seconds + 15.0 for e in lost), sp
+    assert all(any(sp.start - 3.0 <= e.get("start") <= sp.end for sp in loose) for e in lost)

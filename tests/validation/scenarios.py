@@ -1,21 +1,31 @@
-"""Recordings made to look like the held-out belt set: one minute, two holds, cold start.
+"""Validation scenarios: cold starts with breath holds, with the truth kept alongside.
 
-Each scenario takes a stretch of a real recording, splices in a hold at full
-inspiration and one at end-expiration (12-19 s each, in either order), the
-first after 3-7 breaths, and trims to one minute.  Everything is drawn from
-a seeded generator, so a failing case can be replayed by its seed.
+``realistic`` takes a stretch of a real recording and splices in two holds
+that move as real held chests do (hw/held_chest.py), 10-40 s long, at full
+inspiration, half way up an inhale or at end-expiration, the first after 3-7
+breaths.  ``belt`` makes the same from synthetic breathing of either belt
+type: a stretch cord (quick inhale, slower exhale) or a force belt (equally
+steep halves and a pause at end-expiration, where steepness says nothing of
+the polarity).  ``heldout_like`` keeps the older, gentler splices of the
+first validation (12-19 s plateaus in one minute).  Either polarity.
+Everything is drawn from a seeded generator, so a failing case can be
+replayed by its seed.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import random
 from pathlib import Path
 
 import numpy as np
 
 from . import recordings
-from .splice import Plateau, Spliced, splice, typical_depth
+from breathcue.hw.held_chest import HeldChest
+
+from .splice import Hold, Plateau, Spliced, splice, splice_held, typical_depth
+from .synth import Builder
 
 REFERENCE = Path(__file__).resolve().parents[1] / "data" / "det_reference.json"
 CLEAN = ("nk_resting_5min", "nk_eventrelated", "nk_resting_8min", "physio_belt", "respinpeace")
@@ -120,3 +130,83 @@ def moving_around(name: str, rate_hz: float, seed: int, minute: float = 60.0) ->
         gain[k[-1] + 1 :] = rng.uniform(0.6, 1.6)
         at += length + rng.uniform(4.0, 15.0)
     return y * gain + motion
+
+
+def _hold_kinds(rng: np.random.Generator) -> list[str]:
+    """Two holds: one at full inspiration and one at end-expiration, in either order; now and then one half way up."""
+    kinds = ["inhaled", "exhaled"] if rng.random() < 0.5 else ["exhaled", "inhaled"]
+    if rng.random() < 0.25:
+        kinds[int(rng.integers(0, 2))] = "mid"
+    return kinds
+
+
+def _regular(peaks: list[float], t0: float, seconds: float) -> bool:
+    """Does the reference find steady breathing here (no interval over twice its median)?  Where it
+    does not, its peaks miss breaths (it merges small ones), and the breaths found there count as extra."""
+    inside = [p for p in peaks if t0 <= p <= t0 + seconds]
+    gaps = np.diff(inside)
+    return len(gaps) > 3 and float(np.max(gaps)) <= 2.0 * float(np.median(gaps))
+
+
+def realistic(name: str, rate_hz: float, seed: int, invert: bool = False) -> Spliced:
+    """A stretch of a real recording with two realistic holds of 10-40 s, cold start, 60 s or more of breathing in all."""
+    rng = np.random.default_rng(seed)
+    chest_rng = random.Random(f"{name}:{seed}")
+    x = recordings.load(name, rate_hz)
+    ref = reference(name)
+    peaks, troughs = ref["peaks"], ref["troughs"]
+    depth = typical_depth(x, rate_hz, peaks, troughs)
+    seconds = [float(rng.uniform(10.0, 40.0)), float(rng.uniform(10.0, 40.0))]
+    kinds = _hold_kinds(rng)
+    first = int(rng.integers(3, 8))
+    second = first + int(rng.integers(3, 7))
+    span = 60.0
+    total = len(x) / rate_hz
+    t0 = rng.uniform(5.0, total - span - 20.0)
+    while any(t0 - 2.0 < end and start < t0 + span + 20.0 for start, end in MOVEMENT.get(name, ())) or not _regular(peaks, t0, span + 20.0):
+        t0 = rng.uniform(5.0, total - span - 20.0)
+    later = [p for p in peaks if p > t0]
+    span = max(span, later[second + 3] - t0)
+    i0, i1 = int(t0 * rate_hz), int((t0 + span) * rate_hz)
+    rec = Spliced(x[i0:i1] - x[i0], rate_hz, [p - t0 for p in peaks if t0 <= p < t0 + span])
+    local_troughs = [q - t0 for q in troughs if t0 <= q < t0 + span]
+    first_peak = next(k for k, p in enumerate(rec.peaks) if p > 1.0)
+    where = []
+    for n, kind in zip((first, second), kinds):
+        p = rec.peaks[first_peak + n - 1]
+        if kind == "exhaled":
+            p = next(q for q in local_troughs if q > p)
+        where.append(p)
+    shift = 0.0
+    for t, kind, sec in zip(where, kinds, seconds):
+        before = len(rec.values)
+        rec = splice_held(rec, t + shift, HeldChest.draw(chest_rng, kind), sec, depth, rng)
+        shift += (len(rec.values) - before) / rate_hz
+    if invert:
+        rec.values = -rec.values
+    return rec
+
+
+def belt(kind: str, rate_hz: float, seed: int, invert: bool = False) -> Spliced:
+    """Synthetic breathing on a ``"cord"`` or ``"force"`` belt with two realistic holds of 10-40 s, cold start."""
+    rng = random.Random(f"belt:{kind}:{seed}")
+    bpm = rng.uniform(10.0, 17.0)
+    b = Builder(
+        rate_hz,
+        seed=seed,
+        depth=1.0,
+        ripple=rng.uniform(0.01, 0.04),
+        noise=rng.uniform(0.003, 0.015),
+        sign=-1.0 if invert else 1.0,
+        wander=rng.uniform(0.0, 0.3),
+    )
+    kinds = _hold_kinds(np.random.default_rng(seed))
+    for hold_kind in kinds:
+        stop = hold_kind if hold_kind != "exhaled" else None
+        b.breathe(rng.randint(3, 7), bpm=bpm, belt=kind, stop=stop)
+        b.held(rng.uniform(10.0, 40.0), HeldChest.draw(rng, hold_kind))
+        b.breathe(2, bpm=bpm * 1.2, depth=rng.uniform(1.1, 1.4), belt=kind)  # recovery: deeper, a little faster
+    b.breathe(rng.randint(3, 6), bpm=bpm, belt=kind)
+    sig = b.build()
+    holds = [Hold(s, e, k) for (s, e), k in zip(sig.holds, b.kinds)]
+    return Spliced(np.asarray(sig.values, dtype=float), rate_hz, list(sig.peaks), holds)

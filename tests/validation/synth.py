@@ -1,9 +1,10 @@
 """Synthetic strap signals built from segments, for unit tests of the detector.
 
-Breathing is a quick inhale and a slower exhale (as a chest does), with a
-cardiac ripple and a little noise; a hold is a plateau at full inspiration
-or at end-expiration that relaxes slowly; other segments are a stuck value
-and sensor faults.  Pure Python and seeded.
+Breathing is a quick inhale and a slower exhale (a stretch cord), or equally
+steep halves with a pause at end-expiration (a force belt), with a cardiac
+ripple and a little noise; a hold is either the simple plateau that relaxes
+slowly (``hold``) or a real held chest's movement (``held``, hw/held_chest.py);
+other segments are a stuck value and sensor faults.  Pure Python and seeded.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import random
 from dataclasses import dataclass
 
 from breathcue.core.types import Sample
+from breathcue.hw.held_chest import HeldChest
 
 
 @dataclass
@@ -28,18 +30,22 @@ class Signal:
 
 
 class Builder:
-    def __init__(self, rate_hz: float = 25.0, seed: int = 0, depth: float = 1.0, ripple: float = 0.05, noise: float = 0.005, sign: float = 1.0) -> None:
+    def __init__(self, rate_hz: float = 25.0, seed: int = 0, depth: float = 1.0, ripple: float = 0.05, noise: float = 0.005, sign: float = 1.0, wander: float = 0.0) -> None:
         self.rate_hz = rate_hz
         self.rng = random.Random(seed)
         self.depth = depth
         self.ripple = ripple
         self.noise = noise
         self.sign = sign
+        self.wander = wander  # slow baseline wander of the strap, in depths
+        self._wander_phase = self.rng.uniform(0, 2 * math.pi) if wander else 0.0
         self.level = 0.0  # lung volume now, 0 = end-expiration
         self.values: list[float | None] = []
         self.faults: dict[int, str] = {}
         self.holds: list[tuple[float, float]] = []
         self.peaks: list[float] = []
+        self.kinds: list[str] = []  # of each hold made by ``held``
+        self._rest: tuple[float, int, int] | None = None  # an inhale stopped half way: its top, samples left, length
 
     @property
     def t(self) -> float:
@@ -48,25 +54,59 @@ class Builder:
     def _emit(self, volume: float) -> None:
         t = self.t
         cardiac = self.ripple * self.depth * math.sin(2 * math.pi * 1.1 * t)
+        if self.wander:
+            cardiac += self.wander * self.depth * math.sin(2 * math.pi * t / 27.0 + self._wander_phase)
         self.values.append(self.sign * (volume + cardiac + self.rng.gauss(0.0, self.noise * self.depth)) + 2.0)
 
-    def breathe(self, count: int, bpm: float = 12.0, depth: float | None = None, inhale_share: float = 0.4, end_inhaled: bool = False) -> "Builder":
-        """``count`` breaths; with ``end_inhaled`` the last stops at the top of its inhale."""
+    def breathe(
+        self,
+        count: int,
+        bpm: float = 12.0,
+        depth: float | None = None,
+        inhale_share: float = 0.4,
+        end_inhaled: bool = False,
+        belt: str = "cord",
+        stop: str | None = None,
+    ) -> "Builder":
+        """``count`` breaths; with ``end_inhaled`` (or ``stop="inhaled"``) the last stops at the top of its inhale.
+
+        ``belt="cord"``: a quick inhale, a slower exhale (a stretch cord on the
+        chest).  ``belt="force"``: inhale and exhale equally steep, about a
+        second each, then a pause at end-expiration (a force belt).  ``stop="mid"``
+        stops the last breath half way up its inhale.  Each breath starts from
+        where the chest is, so a breath after a hold joins it without a step.
+        """
         d = self.depth if depth is None else depth
+        stop = "inhaled" if end_inhaled else stop
         for k in range(count):
             period = 60.0 / bpm * self.rng.uniform(0.92, 1.08)
             n = int(round(period * self.rate_hz))
-            n_in = int(round(n * inhale_share))
+            if belt == "force":
+                n_in = int(round(self.rng.uniform(0.9, 1.4) * self.rate_hz * min(1.0, period / 4.0)))
+                n_out = int(round(n_in * self.rng.uniform(0.85, 1.15)))
+                n_pause = max(int(0.4 * self.rate_hz), n - n_in - n_out)
+            else:
+                n_in = int(round(n * inhale_share))
+                n_out, n_pause = n - n_in, 0
+            cd = d * (self.rng.uniform(0.85, 1.15) if belt == "force" else 1.0)
             last = k == count - 1
-            for i in range(n_in):
-                self._emit(d * (0.5 - 0.5 * math.cos(math.pi * (i + 1) / n_in)))
-            self.peaks.append(self.t - 1 / self.rate_hz)
-            if last and end_inhaled:
-                self.level = d
+            start = self.level
+            stop_at = n_in if not (last and stop == "mid") else int(round(n_in * self.rng.uniform(0.4, 0.7)))
+            for i in range(stop_at):
+                self._emit(start + (cd - start) * (0.5 - 0.5 * math.cos(math.pi * (i + 1) / n_in)))
+            if last and stop == "mid":
+                self.level = start + (cd - start) * (0.5 - 0.5 * math.cos(math.pi * stop_at / n_in))
+                self._rest = (cd, n_in - stop_at, n_in)  # the rest of this inhale, after the hold
                 return self
-            for i in range(n - n_in):
-                self._emit(d * (0.5 + 0.5 * math.cos(math.pi * (i + 1) / (n - n_in))))
-        self.level = 0.0
+            self.peaks.append(self.t - 1 / self.rate_hz)
+            if last and stop == "inhaled":
+                self.level = cd
+                return self
+            for i in range(n_out):
+                self._emit(cd * (0.5 + 0.5 * math.cos(math.pi * (i + 1) / n_out)))
+            for i in range(n_pause):  # the chest settles into the pause
+                self._emit(0.03 * cd * math.exp(-(i + 1) / self.rate_hz / 0.6) - 0.03 * cd)
+            self.level = -0.03 * cd if n_pause else 0.0
         return self
 
     def hold(self, seconds: float, sag: float = 0.1) -> "Builder":
@@ -78,13 +118,38 @@ class Builder:
             self._emit(self.level + direction * sag * self.depth * (1 - math.exp(-(i + 1) / self.rate_hz / 4.0)))
         self.level += direction * sag * self.depth
         self.holds.append((start, self.t))
+        self._release()
+        return self
+
+    def held(self, seconds: float, chest: HeldChest) -> "Builder":
+        """A held breath that moves as ``chest`` (hw/held_chest.py) says: sags, wobbles, drift."""
+        start = self.t
+        level = self.level
+        n = int(round(seconds * self.rate_hz))
+        for i in range(n):
+            self._emit(level + self.depth * chest.offset((i + 1) / self.rate_hz, cardiac=False))
+        self.level = level + self.depth * chest.offset(n / self.rate_hz, cardiac=False)
+        self.holds.append((start, self.t))
+        self.kinds.append(chest.kind)
+        self._release()
+        return self
+
+    def _release(self) -> None:
+        """After a hold: finish a half-done inhale, or breathe out from a full chest."""
+        if self._rest is not None:
+            top, left, n_in = self._rest
+            self._rest = None
+            start = self.level
+            for i in range(left):
+                self._emit(start + (top - start) * (i + 1) / left)
+            self.peaks.append(self.t - 1 / self.rate_hz)
+            self.level = top
         if self.level > 0.5 * self.depth:  # release: breathe out from where the chest is now
             n_out = int(2.0 * self.rate_hz)
             top = self.level
             for i in range(n_out):
                 self._emit(top * (0.5 + 0.5 * math.cos(math.pi * (i + 1) / n_out)))
             self.level = 0.0
-        return self
 
     def flat(self, seconds: float, value: float | None = None) -> "Builder":
         v = self.values[-1] if value is None else value

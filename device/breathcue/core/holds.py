@@ -1,0 +1,103 @@
+"""Stage 4 of the detector: breath holds, from where breathing stopped to where it starts again.
+
+A held chest is not still: it settles, sags toward exhalation by up to
+three quarters of a breath, drifts and wobbles while the heart beats.  So a
+hold is not "no movement"; it is *no breath*, a breath being a complete
+cycle.  Breathing has stopped when the chest goes still after a half
+breath; the hold starts where that half breath arrived at its extreme
+(before any sag), and it becomes a hold ``hold_seconds`` later unless, in
+between, breathing came back: the chest returned most of the way over the
+last half breath (RETURN_SHARE: a sag stops well short of that), two
+turning points of breath size followed, or small regular swings at the
+person's breathing rhythm went on (rhythm.py; a loose strap or very
+shallow breathing, never a held chest).  A declared hold ends the same
+ways, or at a movement no hold makes (RESUME_SHARE within two seconds), and
+after ``max_hold_seconds`` it is no hold but a strap to check.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+RETURN_SHARE = 0.9  # back over the whole of the last half breath (or a depth, if that was less): breathing
+RESUME_SHARE = 0.75  # a declared hold ends at a movement this large (in depths) within two seconds
+TURNS_TO_RESUME = 2  # confirmed turning points after the start that mean breathing
+
+
+@dataclass(slots=True)
+class Stop:
+    """Where breathing stopped: the start of a would-be hold and the half breath that led to it."""
+
+    start: float  # seconds, where the last half breath arrived at its extreme
+    level: float  # the signal there (slow band)
+    swing: float  # the last half breath, signed: level minus where it began
+    depth: float  # the breath depth held to while it lasts
+
+
+class HoldTracker:
+    """One would-be or declared hold at a time: ``candidate`` then ``held``, or nothing."""
+
+    __slots__ = ("hold_seconds", "max_hold_seconds", "stop", "held", "turns", "last_still", "onward")
+
+    def __init__(self, hold_seconds: float, max_hold_seconds: float) -> None:
+        self.hold_seconds = hold_seconds
+        self.max_hold_seconds = max_hold_seconds
+        self.stop: Stop | None = None
+        self.held = False
+        self.turns = 0
+        self.last_still = 0.0
+        self.onward = 0  # breathing went on from the stop this way (+1 up, -1 down): where does it stop?
+
+    @property
+    def candidate(self) -> bool:
+        return self.stop is not None and not self.held
+
+    def begin(self, stop: Stop, t: float) -> None:
+        """The chest went still at ``t`` after a half breath: a hold may have begun at ``stop.start``."""
+        self.stop = stop
+        self.held = False
+        self.turns = 0
+        self.last_still = t
+        self.onward = 0
+
+    def clear(self) -> None:
+        self.stop = None
+        self.held = False
+        self.onward = 0
+
+    def returned(self, z: float) -> bool:
+        """Has the chest come back over most of the half breath that led into the stop?"""
+        stop = self.stop
+        if stop is None:
+            return False
+        swing = stop.swing if abs(stop.swing) >= stop.depth else math.copysign(stop.depth, stop.swing)
+        return (stop.level - z) / swing >= RETURN_SHARE
+
+    def turn(self) -> bool:
+        """A breath-sized turning point was confirmed; True when that makes breathing."""
+        self.turns += 1
+        return self.turns >= TURNS_TO_RESUME
+
+    def step(self, t: float, z: float, move: float, still: bool, lag: float) -> str | None:
+        """What this sample means: "declare", "resume", "too_long", or None.
+
+        ``z`` and ``move`` come ``lag`` seconds late (the filters' delay):
+        where the chest was last still is moved back by it.
+        """
+        stop = self.stop
+        if stop is None:
+            return None
+        if still:
+            self.last_still = t - lag
+        if self.returned(z):
+            return "resume"
+        if self.held:
+            if move > RESUME_SHARE * stop.depth:
+                return "resume"
+            if t - stop.start >= self.max_hold_seconds:
+                return "too_long"
+        elif t - stop.start >= self.hold_seconds:
+            self.held = True
+            return "declare"
+        return None
