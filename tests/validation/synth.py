@@ -45,6 +45,7 @@ class Builder:
         self.holds: list[tuple[float, float]] = []
         self.peaks: list[float] = []
         self.kinds: list[str] = []  # of each hold made by ``held``
+        self._paused_at: float | None = None  # where the last breath's end-expiratory pause began
         self._rest: tuple[float, int, int] | None = None  # an inhale stopped half way: its top, samples left, length
 
     @property
@@ -78,6 +79,7 @@ class Builder:
         """
         d = self.depth if depth is None else depth
         stop = "inhaled" if end_inhaled else stop
+        self._paused_at = None
         for k in range(count):
             period = 60.0 / bpm * self.rng.uniform(0.92, 1.08)
             n = int(round(period * self.rate_hz))
@@ -104,6 +106,7 @@ class Builder:
                 return self
             for i in range(n_out):
                 self._emit(cd * (0.5 + 0.5 * math.cos(math.pi * (i + 1) / n_out)))
+            self._paused_at = self.t if n_pause else None  # a hold after this pause began where the exhale ended
             for i in range(n_pause):  # the chest settles into the pause
                 self._emit(0.03 * cd * math.exp(-(i + 1) / self.rate_hz / 0.6) - 0.03 * cd)
             self.level = -0.03 * cd if n_pause else 0.0
@@ -122,8 +125,12 @@ class Builder:
         return self
 
     def held(self, seconds: float, chest: HeldChest) -> "Builder":
-        """A held breath that moves as ``chest`` (hw/held_chest.py) says: sags, wobbles, drift."""
-        start = self.t
+        """A held breath that moves as ``chest`` (hw/held_chest.py) says: sags, wobbles, drift.
+
+        Held after an end-expiratory pause, the hold began where the pause did:
+        nothing tells the two apart, as a person marking the recording by eye sees.
+        """
+        start = self._paused_at if self._paused_at is not None and chest.kind == "exhaled" else self.t
         level = self.level
         n = int(round(seconds * self.rate_hz))
         for i in range(n):

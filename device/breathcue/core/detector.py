@@ -56,7 +56,8 @@ RECENT_STEP_SECONDS = 0.2  # ...updated this often: a coarse scale needs no more
 HELD_TURNS = 64  # turns kept while the polarity is unknown
 # Stillness and holds.
 STILL_SHARE = 0.2  # the chest is still while its movement stays under this share of the depth
-BREATH_HALF_SHARE = 0.8  # a last swing this share of the one before is a half breath, a smaller one a sag
+BREATH_HALF_SHARE = 0.8  # a last swing this share of the one before is a half breath, a smaller one a sag...
+SAG_DEPTHS = 0.9  # ...unless it is this many typical depths or more (a held chest sags by 75 % at most)
 ONWARD_SHARE = 0.25  # a stop's half breath going on (or, after an exhale, an inhale) this far and this quick
 TINY_SHARE = 0.3  # ...and one under this share no half breath at all
 LAST_BREATH_SECONDS = 8.0  # a hold starts at most this long before the chest went still
@@ -177,12 +178,23 @@ class BreathDetector:
         baseline = self._patterns.baseline
         if baseline is not None and typical > SIGH_SHARE * baseline.depth:
             typical = SIGH_SHARE * baseline.depth  # sighs inflate the typical depth: stillness is judged on breaths
-        depth = stop.depth if stop is not None else typical
+        # Before a baseline, the depth may have been learnt from motion: breathing smaller than that
+        # still moves (the range of the last seconds caps the scale); a baseline caps it after sighs.
+        # Smaller breathing still turns.  A hold keeps the scale it began with: a held chest's
+        # wobbles are no turning points.
+        if stop is not None:
+            depth = turn_scale = stop.depth
+        else:
+            capped = min(recent, typical) if recent > 0.0 else typical
+            depth = capped if baseline is None else typical
+            turn_scale = capped
         still = move < STILL_SHARE * depth
-        # A hold keeps the scale it began with: a held chest's wobbles are no turning points.
-        turn_at = TURN_SHARE * (depth if stop is not None else min(recent, typical))
+        turn_at = TURN_SHARE * turn_scale
         sign = self._vote.sign
-        turn = self._seg.step(t, c.y, c.dy, turn_at, depth, not still, None if sign is None else sign < 0)
+        seg = self._seg
+        turn = seg.step(t, c.y, c.dy, turn_at, depth, not still, None if sign is None else sign < 0)
+        if holds.held and seg.rising == (stop.swing > 0) and abs(stop.swing) >= BREATH_HALF_SHARE * stop.depth:
+            seg.pin(stop.start)  # drift past a full chest's extreme moves no peak into the hold (half way up, the peak is still to come)
         if turn is not None:
             self._turn(turn, t, events)
             if holds.stop is not None and holds.turn():
@@ -399,7 +411,7 @@ class BreathDetector:
         # exhale (or an inhale stopped half way, when the polarity says it went the inhale's way):
         # breathing stopped where that half breath arrived.
         # A last swing far smaller still is no half breath at all (the creep of an empty chest).
-        partial = abs(swing) < BREATH_HALF_SHARE * abs(previous)
+        partial = abs(swing) < BREATH_HALF_SHARE * abs(previous) and abs(swing) < SAG_DEPTHS * typical
         sign = self._vote.sign
         inhale_way = sign is not None and (swing > 0) == (sign > 0) and abs(swing) >= TINY_SHARE * abs(previous)
         if partial and not inhale_way and before is not None:

@@ -20,7 +20,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-RETURN_SHARE = 0.9  # back over the whole of the last half breath (or a depth, if that was less): breathing
+RETURN_SHARE = 0.9  # back over nearly all of the last half breath: a complete cycle, breathing...
+MIN_RETURN = 0.6  # ...or over this many depths, if the half breath was smaller (a chest held half way up)
 RESUME_SHARE = 0.75  # a declared hold ends at a movement this large (in depths) within two seconds
 TURNS_TO_RESUME = 2  # confirmed turning points after the start that mean breathing
 
@@ -71,7 +72,7 @@ class HoldTracker:
         stop = self.stop
         if stop is None:
             return False
-        swing = stop.swing if abs(stop.swing) >= stop.depth else math.copysign(stop.depth, stop.swing)
+        swing = stop.swing if abs(stop.swing) >= MIN_RETURN * stop.depth else math.copysign(MIN_RETURN * stop.depth, stop.swing)
         return (stop.level - z) / swing >= RETURN_SHARE
 
     def turn(self) -> bool:

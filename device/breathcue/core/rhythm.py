@@ -16,8 +16,10 @@ RHYTHM_TURNS = 4  # small turning points in a row, regularly spaced (a cycle and
 HELD_TURNS = 7  # ...or end a declared hold (three cycles: a held chest's wobbles must not)
 PERIOD_SPREAD = 1.3  # the longest of them at most this many times the shortest...
 PERIOD_RANGE = (0.55, 1.8)  # ...each within this range of the person's breathing period...
-FREE_PERIOD = (2.0, 12.0)  # ...or, not knowing it yet, of these seconds
-SWING_SPREAD = 2.5  # and the largest swing at most this many times the smallest
+FREE_PERIOD = (2.0, 12.0)  # ...or, not knowing it yet (motion may have hidden it), of these seconds,
+FREE_SPREAD = 2.0  # and then as irregular as real breathing can be
+FREE_SWING_SPREAD = 3.5
+SWING_SPREAD = 2.5  # and the largest swing at most this many times the smallest (FREE_SWING_SPREAD not knowing the period)
 
 
 class SmallRhythm:
@@ -62,10 +64,11 @@ class SmallRhythm:
         times = [t for t, _ in recent]
         cycles = [times[k + 2] - times[k] for k in range(len(times) - 2)]
         lo, hi = (PERIOD_RANGE[0] * period, PERIOD_RANGE[1] * period) if period else FREE_PERIOD
-        if min(cycles) < lo or max(cycles) > hi or max(cycles) > PERIOD_SPREAD * min(cycles):
+        spread = PERIOD_SPREAD if period else FREE_SPREAD
+        if min(cycles) < lo or max(cycles) > hi or max(cycles) > spread * min(cycles):
             return False
         swings = [abs(b[1] - a[1]) for a, b in zip(recent, recent[1:])]
-        return max(swings) <= SWING_SPREAD * min(swings)
+        return max(swings) <= (SWING_SPREAD if period else FREE_SWING_SPREAD) * min(swings)
 
     def swings(self, count: int = RHYTHM_TURNS) -> list[float]:
         turns = list(self._turns)[-count:]

@@ -78,7 +78,7 @@ class HeldChest:
         return cls(
             kind=kind,
             sags=tuple(sags),
-            drift=rng.uniform(-0.04, 0.04),
+            drift=rng.uniform(-0.025, 0.025),
             settle=tuple((settle * rng.uniform(0.6, 1.0), rng.uniform(0.25, 0.8), rng.uniform(0, 2 * math.pi)) for _ in range(2)),
             settle_seconds=rng.uniform(1.0, 3.0),
             wobbles=tuple((wobble * rng.uniform(0.5, 1.0), rng.uniform(0.06, 0.45), rng.uniform(0, 2 * math.pi)) for _ in range(5)),
