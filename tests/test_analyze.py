@@ -36,7 +36,8 @@ def belt_file(tmp_path: Path) -> tuple[Path, Spliced]:
     troughs = [q - 30.0 for q in REFERENCE["troughs"] if 30.0 <= q < 150.0]
     depth = scenarios.typical_depth(x, 10.0, peaks, troughs)
     rng = np.random.default_rng(1)
-    spliced = scenarios.splice(Spliced(x, 10.0, peaks), peaks[3], "exhaled", Plateau(13.0, 0.06, 1.2, 0.2, 3.0, 0.1), depth, rng)
+    after = next(q for q in troughs if q > peaks[3])  # held at end-expiration: at the trough after the fourth breath
+    spliced = scenarios.splice(Spliced(x, 10.0, peaks), after, "exhaled", Plateau(13.0, 0.06, 1.2, 0.2, 3.0, 0.1), depth, rng)
     spliced = scenarios.splice(spliced, spliced.peaks[8], "inhaled", Plateau(18.0, 0.09, 1.0, 0.1, 5.0, 0.05), depth, rng)
     path = tmp_path / "belt.csv"
     t = 1_700_000_000.0 + np.arange(len(spliced.values)) / 10.0

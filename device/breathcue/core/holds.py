@@ -21,7 +21,8 @@ import math
 from dataclasses import dataclass
 
 RETURN_SHARE = 0.9  # back over nearly all of the last half breath: a complete cycle, breathing...
-MIN_RETURN = 0.6  # ...or over this many depths, if the half breath was smaller (a chest held half way up)
+MIN_RETURN = 0.6  # ...or over this many depths, if the half breath was smaller (a chest held half way up);
+RETURN_DEPTHS = 0.85  # back this many depths is breathing in any case (a held chest sags 75 % at most)
 RESUME_SHARE = 0.75  # a declared hold ends at a movement this large (in depths) within two seconds
 TURNS_TO_RESUME = 2  # confirmed turning points after the start that mean breathing
 
@@ -73,7 +74,8 @@ class HoldTracker:
         if stop is None:
             return False
         swing = stop.swing if abs(stop.swing) >= MIN_RETURN * stop.depth else math.copysign(MIN_RETURN * stop.depth, stop.swing)
-        return (stop.level - z) / swing >= RETURN_SHARE
+        back = (stop.level - z) / swing
+        return back >= RETURN_SHARE or back * abs(swing) >= RETURN_DEPTHS * stop.depth
 
     def turn(self) -> bool:
         """A breath-sized turning point was confirmed; True when that makes breathing."""
