@@ -14,11 +14,13 @@ from typing import Callable, Sequence
 
 from ..core.types import RGBBytes, Sample
 from . import scenarios
+from .held_chest import HeldChest
 
 CARDIAC_HZ = 1.1
 SUPPLY_V = 3.3  # the divider's supply: an unplugged strap reads this
 FOLLOW_DEPTH = 1.4  # paced breathing is slower and deeper than the person's own
 FOLLOW_LAG_S = (0.3, 0.8)  # how long after the light the person's chest follows it...
+RELEASE_S = 1.5  # after a hold, the chest lets go of a sag over this long
 FOLLOW_WANDER_S = 0.3  # ...give or take this much, wandering slowly
 
 
@@ -38,7 +40,8 @@ class SimulatedBreather:
     and depth, slow drift of the cord, a ~1 Hz cardiac ripple and sensor
     noise, around a 1.6 V divider midpoint.  The person follows a named
     scenario (hw/scenarios.py): breathing changes take effect at the next
-    breath, a hold freezes the chest where it is, and artefacts (moving
+    breath, a hold stops the chest where it is and then moves as a real held
+    chest does (hw/held_chest.py: sags, settling wobbles, drift), and artefacts (moving
     about, adjusting the strap, unplugging it) act at once.  During a paced
     session (``follow``) the person breathes along with the light instead,
     a little behind it, while the artefacts still happen.  Reads must come
@@ -74,6 +77,8 @@ class SimulatedBreather:
         self._ramp_seconds = 2.0
         self._wobble: list[tuple[float, float, float]] = []  # motion artefact: amplitude, frequency, phase
         self._sighed = False
+        self._holds = random.Random(f"holds:{seed}")  # how each hold moves (hw/held_chest.py)
+        self._held: tuple[HeldChest, float] | None = None  # the chest held now (or just let go), and since when
         self._lead: Callable[[float], float] | None = None
         follow = random.Random(f"follow:{seed}")
         self._lag = follow.uniform(*FOLLOW_LAG_S)
@@ -166,6 +171,7 @@ class SimulatedBreather:
     def _own_breath(self, t: float, dt: float, spell: scenarios.Spell) -> float:
         """The chest's movement in volts as the scenario has the person breathe."""
         kind = spell.kind
+        held = self._held_offset(t, spell)
         pausing = kind == "hold" or (kind == "sigh" and self._sighed and self._phase == 0.0)
         if not pausing:
             self._phase += dt * self._cycle_rate / 60.0
@@ -175,7 +181,29 @@ class SimulatedBreather:
                 else:
                     self._phase -= 1.0
                     self._new_cycle(spell)
-        return self._cycle_depth * self.volume(self._phase, self._cycle_share)
+        return self._cycle_depth * (self.volume(self._phase, self._cycle_share) + held)
+
+    def _held_offset(self, t: float, spell: scenarios.Spell) -> float:
+        """How far a held chest has moved from where it stopped (in depths): it sags, wobbles and drifts.
+
+        The chest is held where the breath was (full, empty or half way);
+        after the hold the movement is let go over RELEASE_S.
+        """
+        if spell.kind == "hold":
+            if self._held is None or self._held[1] != spell.start:
+                volume = self.volume(self._phase, self._cycle_share)
+                kind = "inhaled" if volume >= 0.8 else "exhaled" if volume <= 0.2 else "mid"
+                self._held = (HeldChest.draw(self._holds, kind), spell.start)
+            chest, start = self._held
+            return chest.offset(t - start, cardiac=False)
+        if self._held is None:
+            return 0.0
+        chest, start = self._held
+        since = t - spell.start if spell.start > start else RELEASE_S
+        if since >= RELEASE_S:
+            self._held = None
+            return 0.0
+        return chest.offset(spell.start - start, cardiac=False) * (1.0 - since / RELEASE_S)
 
     def _following(self, lead: Callable[[float], float], t: float, kind: str) -> float:
         """The chest's movement in volts while the person breathes along with the guide."""
