@@ -1,9 +1,10 @@
 """The validation figures of docs/detection.md, recomputed: `.venv/bin/python -m tests.validation.report`.
 
 Needs ../shared/data/respiration.  Prints breath counts against NeuroKit2 on
-the whole recordings, the held-out-like spliced-hold scenarios (one minute,
-two holds, cold start, a third of them with inverted polarity) at 10 and
-25 Hz, and the moving-about scenarios.
+the whole recordings, the realistic holds (real recordings and both belt
+types, half of them inverted), the older gentle splices (one minute, two
+holds, cold start, a third inverted) at 10 and 25 Hz, and the moving-about
+scenarios.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sys
 import numpy as np
 
 from . import recordings, scenarios
-from .run import detect, named
+from .run import detect, named, run_detector
 from .score import Score, match_peaks, score
 
 SEEDS = 20
@@ -53,6 +54,34 @@ def spliced() -> None:
         )
 
 
+def realistic() -> None:
+    """The realistic holds (hw/held_chest.py): real recordings (12 seeds each) and both belt types (30 seeds each)."""
+    print("\n| rate | family | holds | found (start within 3 s) | start error (5th-95th pct) | declared after start + hold_seconds (max) | false holds | signal_lost | breath recall | extra breaths | polarity right |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    families = {
+        "real recordings": [(lambda r, s, i, n=n: scenarios.realistic(n, r, s, i), 12) for n in scenarios.CLEAN if recordings.SOURCES[n].licence != "GPL-3.0"],
+        "stretch cord": [(lambda r, s, i: scenarios.belt("cord", r, s, i), 30)],
+        "force belt": [(lambda r, s, i: scenarios.belt("force", r, s, i), 30)],
+    }
+    for rate in (10.0, 25.0):
+        for family, makers in families.items():
+            total, right, count, lost = Score(), 0, 0, 0
+            for make, seeds in makers:
+                for seed in range(seeds):
+                    invert = seed % 2 == 1
+                    rec = make(rate, seed, invert)
+                    events, det = run_detector(rec.values, rate)
+                    total.add(score(events, rec.peaks, rec.holds, 10.0, 2.0))
+                    lost += len(named(events, "signal_lost"))
+                    right += det.polarity == ("inverted" if invert else "normal")
+                    count += 1
+            err = np.array(total.start_errors)
+            print(
+                f"| {rate:g} Hz | {family} | {total.holds} | {total.holds_found} | {np.percentile(err, 5):+.1f} to {np.percentile(err, 95):+.1f} s "
+                f"| {max(total.declare_delays):+.1f} s | {total.false_holds} | {lost} | {100 * total.recall:.1f} % | {100 * total.extra:.1f} % | {right}/{count} |"
+            )
+
+
 def moving() -> None:
     runs = false = 0
     for rate in (10.0, 25.0):
@@ -68,5 +97,6 @@ if __name__ == "__main__":
     if not recordings.SHARED.exists():
         sys.exit(f"{recordings.SHARED} is absent")
     counts()
+    realistic()
     spliced()
     moving()

@@ -32,7 +32,7 @@ from collections import deque
 MIN_HALVES = 6  # half breaths weighed before any verdict
 MEMORY_HALVES = 40  # the evidence of this many recent half breaths is kept
 DECIDE_Z = ((24, 1.5), (16, 2.0), (0, 3.0))  # a verdict needs this much combined evidence (less after more halves)...
-FINAL_Z = 1.0  # at the end of a recording, this much will do
+FINAL_Z = 0.4  # at the end of a recording, this much will do
 REVERSE_Z = 4.5  # ...and turning it over this much the other way, over
 REVERSE_HALVES = 16  # at least this many half breaths
 DWELL_WEIGHT = 0.7  # dwell counts for less than steepness (some people pause full)...
