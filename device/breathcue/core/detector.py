@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 from .conditioning import FLAT_SECONDS, MOVE_WINDOW_SECONDS, Conditioner
 from .filters import SlidingRange
 from .holds import HoldTracker, Stop
-from .patterns import Baseline, BreathPatterns
+from .patterns import SIGH_SHARE, Baseline, BreathPatterns
 from .polarity import PolarityVote
 from .rhythm import HELD_TURNS, RHYTHM_TURNS, SmallRhythm
 from .segmenter import Segmenter, Turn
@@ -56,7 +56,7 @@ RECENT_STEP_SECONDS = 0.2  # ...updated this often: a coarse scale needs no more
 HELD_TURNS = 64  # turns kept while the polarity is unknown
 # Stillness and holds.
 STILL_SHARE = 0.2  # the chest is still while its movement stays under this share of the depth
-CALM_SHARE = 1.2  # the depth judged against is at most this many baselines (sighs inflate the typical one)
+CALM_SHARE = 1.2  # stillness is judged on at most this many baselines (sighs inflate the typical depth)
 BREATH_HALF_SHARE = 0.8  # a last swing this share of the one before is a half breath, a smaller one a sag...
 SAG_DEPTHS = 0.9  # ...unless it is this many typical depths or more (a held chest sags by 75 % at most)
 ONWARD_SHARE = 0.25  # a stop's half breath going on (or, after an exhale, an inhale) this far and this quick
@@ -177,19 +177,20 @@ class BreathDetector:
         holds = self._holds
         stop = holds.stop
         baseline = self._patterns.baseline
-        if baseline is not None and typical > CALM_SHARE * baseline.depth:
-            typical = CALM_SHARE * baseline.depth  # sighs inflate the typical depth: stillness is judged on calm breaths
+        if baseline is not None and typical > SIGH_SHARE * baseline.depth:
+            typical = SIGH_SHARE * baseline.depth  # sighs inflate the typical depth
         # Before a baseline, the depth may have been learnt from motion: breathing smaller than that
-        # still moves (the range of the last seconds caps the scale); a baseline caps it after sighs.
-        # Smaller breathing still turns.  A hold keeps the scale it began with: a held chest's
-        # wobbles are no turning points.
+        # still moves (the range of the last seconds caps the scale); with one, stillness is judged
+        # on calm breaths.  Smaller breathing still turns.  A hold keeps the scale it began with: a
+        # held chest's wobbles are no turning points.
         if stop is not None:
-            depth = turn_scale = stop.depth
+            depth = turn_scale = still_scale = stop.depth
         else:
             capped = min(recent, typical) if recent > 0.0 else typical
             depth = capped if baseline is None else typical
+            still_scale = capped if baseline is None else min(typical, CALM_SHARE * baseline.depth)
             turn_scale = capped
-        still = move < STILL_SHARE * depth
+        still = move < STILL_SHARE * still_scale
         turn_at = TURN_SHARE * turn_scale
         sign = self._vote.sign
         seg = self._seg
