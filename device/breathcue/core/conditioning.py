@@ -13,8 +13,6 @@ happened.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from .filters import SlidingRange, SosFilter, butter_lowpass, group_delay
 
 FAST_CUTOFF_HZ = 0.8  # breathing band: up to ~40 breaths a minute
@@ -23,17 +21,6 @@ QUIET_CUTOFF_HZ = 0.4  # a further low-pass: the ripple is cut by 25 dB more at 
 BREATH_HZ = 0.25  # where the filters' delay is measured and compensated
 MOVE_WINDOW_SECONDS = 2.0  # movement is the range of the slow signal over this window
 FLAT_SECONDS = 2.0  # a value that does not change at all for this long is a stuck sensor
-
-
-@dataclass(slots=True)
-class Conditioned:
-    """One sample after conditioning: the signal in three bands, the step from the last, the movement."""
-
-    y: float  # breathing band
-    z: float  # without the cardiac ripple
-    q: float  # quieter still, for small swings
-    dy: float  # change of ``y`` since the last sample
-    move: float  # range of ``z`` over the last MOVE_WINDOW_SECONDS
 
 
 class Conditioner:
@@ -72,10 +59,13 @@ class Conditioner:
     def stuck_since(self) -> float:
         return self._changed_at
 
-    def step(self, t: float, value: float) -> Conditioned:
+    def step(self, t: float, value: float) -> tuple[float, float, float, float, float]:
+        """One sample in: the breathing band ``y``, cardiac-free ``z``, quieter ``q``, the step ``dy`` of ``y``, the movement.
+
+        A plain tuple: this runs for every sample on a Pi Zero.
+        """
         y = self._fast.step(value)
         dy = y - self.y
         self.y = y
         z = self._slow.step(y)
-        q = self._quiet.step(z)
-        return Conditioned(y, z, q, dy, self._window.push(t, z))
+        return y, z, self._quiet.step(z), dy, self._window.push(t, z)

@@ -151,15 +151,14 @@ class BreathDetector:
             self._restart(t, value, events)
             return events
 
-        c = cond.step(t, value)
+        y, z, q, dy, move = cond.step(t, value)
         if t >= self._recent_due:  # a coarse scale: five updates a second are plenty
             self._recent_due = t + RECENT_STEP_SECONDS
-            self._recent_depth = self._recent_range.push(t, c.y)
+            self._recent_depth = self._recent_range.push(t, y)
         recent = self._recent_depth
         typical = self._typical
         if typical is None:
             typical = recent if recent > 0.0 else 1e-12
-        move = c.move
 
         if self._lost is not None:  # a "hold" too long to be one, or weak breathing: wait for real movement
             if move > FOUND_SHARE * self._usual(typical):
@@ -168,9 +167,9 @@ class BreathDetector:
         if self._artifact_start is not None:
             self._artifact(t, move, self._usual(typical), events)
             return events
-        if (move > ARTIFACT_SHARE * typical or abs(c.dy) > self._step_limit * typical) and self._ready:
+        if (move > ARTIFACT_SHARE * typical or abs(dy) > self._step_limit * typical) and self._ready:
             usual = self._usual(typical)
-            if move > ARTIFACT_SHARE * usual or abs(c.dy) > self._step_limit * usual:
+            if move > ARTIFACT_SHARE * usual or abs(dy) > self._step_limit * usual:
                 self._begin_artifact(t, events)
                 return events
 
@@ -194,7 +193,7 @@ class BreathDetector:
         turn_at = TURN_SHARE * turn_scale
         sign = self._vote.sign
         seg = self._seg
-        turn = seg.step(t, c.y, c.dy, turn_at, depth, not still, None if sign is None else sign < 0)
+        turn = seg.step(t, y, dy, turn_at, depth, not still, None if sign is None else sign < 0)
         if holds.held and seg.rising == (stop.swing > 0) and abs(stop.swing) >= BREATH_HALF_SHARE * stop.depth:
             seg.pin(stop.start)  # drift past a full chest's extreme moves no peak into the hold (half way up, the peak is still to come)
         if turn is not None:
@@ -202,7 +201,7 @@ class BreathDetector:
             if holds.stop is not None and holds.turn():
                 self._resume(t, events)
 
-        if self._rhythm.step(t, c.q, SMALL_SHARE * depth) and (holds.stop is not None or self._small_since is not None):
+        if self._rhythm.step(t, q, SMALL_SHARE * depth) and (holds.stop is not None or self._small_since is not None):
             self._small(t, events)
         if self._small_since is not None:
             if not still or self._lost is not None:
@@ -213,24 +212,24 @@ class BreathDetector:
 
         if holds.stop is None:
             if still and self._ready_for_hold():
-                self._begin_stop(t, c.z, typical)
+                self._begin_stop(t, z, typical)
             return events
         if holds.candidate and move > ONWARD_SHARE * depth:
             # Breathing went on: the half breath was not over (the chest moves on its way), or, a stop
             # at the end of an exhale, the next inhale began.  A sag goes back the other way.
             stop = holds.stop
             way = 1 if stop.swing > 0 else -1
-            if (c.z - stop.level) * way > ONWARD_SHARE * depth:
+            if (z - stop.level) * way > ONWARD_SHARE * depth:
                 holds.onward = way
-            elif sign is not None and way != sign and (c.z - stop.level) * sign > ONWARD_SHARE * depth:
+            elif sign is not None and way != sign and (z - stop.level) * sign > ONWARD_SHARE * depth:
                 holds.onward = sign
         if holds.onward:
             if still:
                 self._reanchor(t, holds.onward)
             return events
-        what = holds.step(t, c.z, move, still, self._slow_delay)
+        what = holds.step(t, z, move, still, self._slow_delay)
         if what == "declare":
-            self._declare(t, c.z, events)
+            self._declare(t, z, events)
         elif what == "resume":
             self._resume(t, events)
         elif what == "too_long":
