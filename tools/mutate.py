@@ -42,7 +42,7 @@ MODULES: dict[str, list[str]] = {
     "core/scene.py": ["tests/test_render.py", "tests/test_simulate.py", *NOT_SLOW],
     "core/schedule.py": ["tests/test_schedule.py"],
     "core/types.py": ["tests/test_types.py", "tests/test_cues.py", "tests/test_render.py"],
-    "hw/ads1115.py": ["tests/test_ads1115.py"],
+    "hw/ads1115.py": ["tests/test_ads1115.py", "tests/test_ads1115_faults.py"],
     "hw/sampling.py": ["tests/test_sampling.py"],
     "history.py": ["tests/test_history.py"],
     "app.py": ["tests/test_daemon_wiring.py", "tests/test_simulate.py", "tests/test_sessions.py", *NOT_SLOW],
