@@ -234,7 +234,7 @@ def test_recordings(suffix: str, tmp_path_factory: pytest.TempPathFactory):
 # --- command-line arguments -----------------------------------------------------------------
 
 WORDS = st.one_of(
-    st.sampled_from(["nan", "inf", "-inf", "-1", "0", "1e400", "9999-12-31", "0001-01-01", "2026-02-30", "2026-11-24",
+    st.sampled_from(["nan", "inf", "-inf", "-1", "0", "1e400", "a\x00b", "9999-12-31", "0001-01-01", "2026-02-30", "2026-11-24",
                      "9999-12-31T23:59:59", "2026-11-24T09:00:00", "", "²", "--", "-x", "1" * 5000]),
     st.text(max_size=12),
 )

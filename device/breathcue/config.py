@@ -652,6 +652,8 @@ def read_bounded(path: Path) -> str:
             data = f.read(MAX_BYTES + 1)
     except OSError as exc:
         raise ConfigError(str(path), [f"cannot read: {exc.strerror or exc}"]) from None
+    except ValueError:  # a NUL in the path (only a program can pass one)
+        raise ConfigError(shown_path(path), ["cannot read: a path cannot hold a NUL character"]) from None
     if len(data) > MAX_BYTES:
         raise ConfigError(str(path), [f"longer than a config can be ({MAX_BYTES // 1024} KiB); not read further"])
     try:

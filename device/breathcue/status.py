@@ -93,7 +93,7 @@ def read(directory: Path) -> dict[str, Any]:
         raise StatusError(f"no status at {shown}: breathcue has not run with this state dir") from None
     except OSError as exc:
         raise StatusError(f"cannot read {shown}: {exc.strerror or exc}") from None
-    except (ValueError, RecursionError):  # not JSON, not UTF-8, cut short, nested without end
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, cut short, nested without end; a NUL in the path
         raise StatusError(f"{shown} is not a status file") from None
     if not isinstance(data, dict):
         raise StatusError(f"{shown} is not a status file")

@@ -130,6 +130,8 @@ def _read_bounded(path: Path) -> bytes:
         raise RecordingError(path, "is a directory, not a recording") from None
     except OSError as exc:
         raise RecordingError(path, f"cannot read: {exc.strerror or exc}") from None
+    except ValueError:  # a NUL in the path
+        raise RecordingError(repr(str(path))[1:-1], "cannot read: a path cannot hold a NUL character") from None
     if len(raw) > MAX_FILE_BYTES:
         raise RecordingError(path, f"longer than a recording can be ({MAX_FILE_BYTES // 2**20} MiB); cut it")
     return raw
