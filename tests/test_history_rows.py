@@ -153,3 +153,14 @@ def test_the_daemons_history_sink_follows_the_config(default_config, tmp_path: P
     assert (sink.keep_days, sink.flush_seconds, sink.clock) == (30, 20.0, daemon.clock)
     sink.close()
     assert history.path_in(tmp_path).exists()
+
+
+def test_a_spell_ending_settles_only_the_cues_about_it_and_30_s_exactly_counts(tmp_path: Path):
+    sink, clock, path = sink_at(tmp_path)
+    feed(sink, clock, [
+        (10.0, "cue_start", {"reason": "shallow", "level": 1}),
+        (12.0, "hold_end", {"start": 1.0, "end": 11.5}),  # a hold ends: the shallow cue is not settled by it
+        (45.0, "shallow_end", {"start": 5.0, "end": 40.0}),  # breathing deepened again 30 s after the cue began
+    ])
+    sink.close()
+    assert query(path, "SELECT reason, recovered, recovery_seconds FROM cues") == [("shallow", 1, 30.0)]
