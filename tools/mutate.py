@@ -44,7 +44,7 @@ MODULES: dict[str, list[str]] = {
     "core/types.py": ["tests/test_types.py", "tests/test_cues.py", "tests/test_render.py"],
     "hw/ads1115.py": ["tests/test_ads1115.py", "tests/test_ads1115_faults.py"],
     "hw/sampling.py": ["tests/test_sampling.py"],
-    "history.py": ["tests/test_history.py", "tests/test_history_rows.py"],
+    "history.py": ["tests/test_history.py", "tests/test_history_rows.py", "tests/test_damaged_state.py"],
     "app.py": ["tests/test_daemon_wiring.py", "tests/test_simulate.py", "tests/test_sessions.py", *NOT_SLOW],
 }
 # The detector is being rebuilt as a pipeline of stages; it joins the default run when that lands.
