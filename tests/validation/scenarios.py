@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import json
 import random
+from typing import Callable
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +65,29 @@ def random_plateau(rng: np.random.Generator, seconds: float) -> Plateau:
     )
 
 
+def _stretch(x: np.ndarray, rate_hz: float, ref: dict[str, list[float]], t0: float, span: float, counts: tuple[int, ...], kinds: list[str]) -> tuple[Spliced, list[float]]:
+    """The recording from ``t0`` for ``span`` seconds, and where its holds go: after ``counts`` breaths, at a peak or the trough after it."""
+    i0, i1 = int(t0 * rate_hz), int((t0 + span) * rate_hz)
+    rec = Spliced(x[i0:i1] - x[i0], rate_hz, [p - t0 for p in ref["peaks"] if t0 <= p < t0 + span])
+    troughs = [q - t0 for q in ref["troughs"] if t0 <= q < t0 + span]
+    first_peak = next(k for k, p in enumerate(rec.peaks) if p > 1.0)  # a breath with a peak this early has no onset
+    where = []
+    for n, kind in zip(counts, kinds):
+        p = rec.peaks[first_peak + n - 1]
+        where.append(next(q for q in troughs if q > p) if kind == "exhaled" else p)
+    return rec, where
+
+
+def _splice_all(rec: Spliced, where: list[float], kinds: list[str], seconds: list[float], hold: Callable[[Spliced, float, str, float], Spliced]) -> Spliced:
+    """Splice a hold in at each place in turn, the later places moved by the holds before them."""
+    shift = 0.0
+    for t, kind, sec in zip(where, kinds, seconds):
+        before = len(rec.values)
+        rec = hold(rec, t + shift, kind, sec)
+        shift += (len(rec.values) - before) / rec.rate_hz
+    return rec
+
+
 def heldout_like(name: str, rate_hz: float, seed: int, invert: bool = False, minute: float = 60.0) -> Spliced:
     rng = np.random.default_rng(seed)
     x = recordings.load(name, rate_hz)
@@ -80,21 +104,8 @@ def heldout_like(name: str, rate_hz: float, seed: int, invert: bool = False, min
         t0 = rng.uniform(5.0, total - 80.0)  # holds go into normal breathing; motion has its own scenarios
     later = [p for p in peaks if p > t0]
     span = max(minute - sum(seconds), later[second + 1] - t0)
-    i0, i1 = int(t0 * rate_hz), int((t0 + span) * rate_hz)
-    rec = Spliced(x[i0:i1] - x[i0], rate_hz, [p - t0 for p in peaks if t0 <= p < t0 + span])
-    local_troughs = [q - t0 for q in troughs if t0 <= q < t0 + span]
-    first_peak = next(k for k, p in enumerate(rec.peaks) if p > 1.0)  # a breath with a peak this early has no onset
-    where = []
-    for n, kind in zip((first, second), kinds):
-        p = rec.peaks[first_peak + n - 1]
-        if kind == "exhaled":
-            p = next(q for q in local_troughs if q > p)
-        where.append(p)
-    shift = 0.0
-    for t, kind, sec in zip(where, kinds, seconds):
-        before = len(rec.values)
-        rec = splice(rec, t + shift, kind, random_plateau(rng, sec), depth, rng)
-        shift += (len(rec.values) - before) / rate_hz
+    rec, where = _stretch(x, rate_hz, ref, t0, span, (first, second), kinds)
+    rec = _splice_all(rec, where, kinds, seconds, lambda r, t, kind, sec: splice(r, t, kind, random_plateau(rng, sec), depth, rng))
     if invert:
         rec.values = -rec.values
     return rec
@@ -167,21 +178,8 @@ def realistic(name: str, rate_hz: float, seed: int, invert: bool = False) -> Spl
         t0 = rng.uniform(5.0, total - span - 20.0)
     later = [p for p in peaks if p > t0]
     span = max(span, later[second + 3] - t0)
-    i0, i1 = int(t0 * rate_hz), int((t0 + span) * rate_hz)
-    rec = Spliced(x[i0:i1] - x[i0], rate_hz, [p - t0 for p in peaks if t0 <= p < t0 + span])
-    local_troughs = [q - t0 for q in troughs if t0 <= q < t0 + span]
-    first_peak = next(k for k, p in enumerate(rec.peaks) if p > 1.0)
-    where = []
-    for n, kind in zip((first, second), kinds):
-        p = rec.peaks[first_peak + n - 1]
-        if kind == "exhaled":
-            p = next(q for q in local_troughs if q > p)
-        where.append(p)
-    shift = 0.0
-    for t, kind, sec in zip(where, kinds, seconds):
-        before = len(rec.values)
-        rec = splice_held(rec, t + shift, HeldChest.draw(chest_rng, kind), sec, depth, rng)
-        shift += (len(rec.values) - before) / rate_hz
+    rec, where = _stretch(x, rate_hz, ref, t0, span, (first, second), kinds)
+    rec = _splice_all(rec, where, kinds, seconds, lambda r, t, kind, sec: splice_held(r, t, HeldChest.draw(chest_rng, kind), sec, depth, rng))
     if invert:
         rec.values = -rec.values
     return rec
