@@ -35,6 +35,7 @@ MODULES: dict[str, list[str]] = {
     "core/adherence.py": ["tests/test_sessions.py", "tests/test_pace_cli.py"],
     "core/conditioning.py": ["tests/test_stage_conditioning.py"],
     "core/segmenter.py": ["tests/test_stage_segmenter.py"],
+    "core/polarity.py": ["tests/test_stage_polarity.py"],
     "core/cues.py": ["tests/test_cues.py", "tests/test_cues_events.py"],
     "core/filters.py": ["tests/test_filters.py"],
     "core/guided.py": ["tests/test_guided.py"],
