@@ -36,6 +36,7 @@ MODULES: dict[str, list[str]] = {
     "core/conditioning.py": ["tests/test_stage_conditioning.py"],
     "core/segmenter.py": ["tests/test_stage_segmenter.py"],
     "core/polarity.py": ["tests/test_stage_polarity.py"],
+    "core/rhythm.py": ["tests/test_stage_rhythm.py"],
     "core/cues.py": ["tests/test_cues.py", "tests/test_cues_events.py"],
     "core/filters.py": ["tests/test_filters.py"],
     "core/guided.py": ["tests/test_guided.py"],
