@@ -37,6 +37,7 @@ MODULES: dict[str, list[str]] = {
     "core/segmenter.py": ["tests/test_stage_segmenter.py"],
     "core/polarity.py": ["tests/test_stage_polarity.py"],
     "core/rhythm.py": ["tests/test_stage_rhythm.py"],
+    "core/patterns.py": ["tests/test_stage_patterns.py"],
     "core/cues.py": ["tests/test_cues.py", "tests/test_cues_events.py"],
     "core/filters.py": ["tests/test_filters.py"],
     "core/guided.py": ["tests/test_guided.py"],
