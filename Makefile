@@ -25,8 +25,9 @@ $(VENV)/.mutate-installed: pyproject.toml | $(BIN)/python
 run: $(VENV)/.run-installed
 	$(BIN)/breathcue run --sim --config docs/examples/demo.toml $(ARGS)
 
+# Two workers (pytest-xdist): the suite's time on two cores; ARGS="-n 0" runs it in one process.
 test: $(VENV)/.test-installed
-	$(BIN)/python -m pytest $(ARGS)
+	$(BIN)/python -m pytest -n 2 $(ARGS)
 
 # Each module against its own tests, niced; MODULES="core/cues.py history.py" narrows it.
 mutate: $(VENV)/.mutate-installed

@@ -38,6 +38,19 @@ def _no_stale_log_handler():
         root.removeHandler(handler)
 
 
+@pytest.fixture(autouse=True)
+def _own_data_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Give each test a data directory of its own, for the state a command finds without --state-dir.
+
+    Otherwise `run --sim` and the like would share ``~/.local/share/breathcue-sim``
+    with the other tests, the other pytest-xdist worker and the developer's
+    own runs, and one test's history would show up in another's report.
+    Subprocesses inherit it through the environment.
+    """
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data-home")))
+    monkeypatch.delenv("STATE_DIRECTORY", raising=False)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> object:
     """In CI (CI=true) a test that would skip for want of the shared data or shellcheck fails instead.
