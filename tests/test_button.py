@@ -57,16 +57,24 @@ CONFIG = ButtonConfig(enabled=True, pin=17, long_press_seconds=0.5, double_press
 
 @pytest.fixture
 def mock_button():
+    """A PushButton on a mock pin, reading the time from ``now[0]``, which the test sets.
+
+    gpiozero calls the button's callbacks from drive_low/drive_high, so each
+    press and release is classified at the time the test meant, however late
+    a busy machine runs it; only the window timer and the hold thread run on
+    the real clock, and they read ``now`` when they fire.
+    """
     factory = MockFactory()
     got: list[str] = []
     done = threading.Event()
+    now = [0.0]
 
     def on_press(action: str) -> None:
         got.append(action)
         done.set()
 
-    button = PushButton(CONFIG, on_press, pin_factory=factory)
-    yield factory.pin(CONFIG.pin), got, done
+    button = PushButton(CONFIG, on_press, pin_factory=factory, monotonic=lambda: now[0])
+    yield factory.pin(CONFIG.pin), got, done, now
     button.close()
     factory.close()
 
@@ -80,30 +88,42 @@ def wait_for(done: threading.Event, got: list[str], n: int, timeout: float = 3.0
     return got
 
 
-def test_mock_pin_short_press(mock_button):
-    pin, got, done = mock_button
+def tap(pin, now: list[float], down: float, up: float) -> None:
+    """Press the button at ``down`` and let go at ``up`` (seconds on the button's clock).
+
+    Each edge is also held longer than the debounce time on the real clock.
+    """
+    now[0] = down
     pin.drive_low()  # pull-up: pressed connects the pin to ground
-    time.sleep(0.05)
+    time.sleep(0.03)
+    now[0] = up
     pin.drive_high()
+    time.sleep(0.03)
+
+
+def test_mock_pin_short_press(mock_button):
+    pin, got, done, now = mock_button
+    tap(pin, now, 0.0, 0.05)
+    now[0] = 1.0  # the window for a second press (0.15 s) has closed
     assert wait_for(done, got, 1) == [SHORT]
 
 
 def test_mock_pin_long_press(mock_button):
-    pin, got, done = mock_button
+    pin, got, done, now = mock_button
     pin.drive_low()
+    now[0] = 0.6  # past long_press_seconds when gpiozero's hold thread fires
     assert wait_for(done, got, 1) == [LONG]  # while still held
+    now[0] = 0.7
     pin.drive_high()
     time.sleep(0.3)
     assert got == [LONG]
 
 
 def test_mock_pin_double_press(mock_button):
-    pin, got, done = mock_button
-    for _ in range(2):
-        pin.drive_low()
-        time.sleep(0.04)
-        pin.drive_high()
-        time.sleep(0.04)
+    pin, got, done, now = mock_button
+    tap(pin, now, 0.0, 0.04)
+    tap(pin, now, 0.08, 0.12)
+    now[0] = 1.0
     assert wait_for(done, got, 1) == [DOUBLE]
 
 
