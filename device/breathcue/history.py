@@ -180,6 +180,8 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
         if damaged(exc):
             raise DamagedHistoryError(f"the history at {path} is damaged: {exc}") from None
         raise HistoryError(f"cannot open the history at {path}: {exc}") from None
+    except UnicodeDecodeError as exc:  # SQLite's message quotes a schema entry that is no longer text
+        raise DamagedHistoryError(f"the history at {path} is damaged: {exc}") from None
     except OSError as exc:
         raise HistoryError(f"cannot create the history at {path}: {exc.strerror or exc}") from None
 
@@ -730,6 +732,6 @@ def nudges_today(path: Path, wall: datetime) -> int:
     try:
         with contextlib.closing(open_reader(path)) as conn:
             return int(conn.execute("SELECT count(*) FROM cues WHERE start >= ?", (midnight,)).fetchone()[0])
-    except (HistoryError, sqlite3.Error) as exc:
+    except (HistoryError, sqlite3.Error, UnicodeDecodeError) as exc:
         log.warning("the day's nudges start from 0: %s", exc)
         return 0
