@@ -482,13 +482,6 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
-def adherence_of(fields: dict[str, Any]) -> dict[str, Any]:
-    """The adherence figures of a session_end, given flat or under ``adherence``."""
-    nested = fields.get("adherence")
-    source = nested if isinstance(nested, dict) else fields
-    return {key: source.get(key) for key in ("in_pace", "phase_lag_s", "breaths")}
-
-
 @dataclass
 class _OpenCue:
     row: dict[str, Any]
@@ -694,13 +687,12 @@ class HistorySink(Sink):
             duration = _number(fields.get("duration")) or 0.0
             start = round(epoch - duration, 3)
             row = {"start": start, "pattern": fields.get("pattern"), "scheduled": 0, "detail": "{}"}
-        figures = adherence_of(fields)
-        breaths = _number(figures["breaths"])
+        breaths = _number(fields.get("breaths"))
         row = {
             **row,
             "end": round(epoch, 3),
-            "adherence": _number(figures["in_pace"]),
-            "phase_lag_s": _number(figures["phase_lag_s"]),
+            "adherence": _number(fields.get("in_pace")),
+            "phase_lag_s": _number(fields.get("phase_lag_s")),
             "breaths": None if breaths is None else int(breaths),
             "detail": _json({**json.loads(row["detail"]), "end": fields}),
         }
@@ -708,19 +700,13 @@ class HistorySink(Sink):
 
 
 def open_sinks(config: Config, state_dir: Path, daemon: Daemon) -> list[Sink]:
-    """The history sink of `run` and `simulate`; none (logged) when the file cannot be used.
+    """The history sink of `run` and `simulate` (a file that cannot be opened yet is retried by its Writer).
 
     The day's nudges already in the history count against the daemon's daily budget.
     """
     path = path_in(state_dir)
     given = nudges_today(path, daemon.clock.wall()) if path.exists() else 0
-    try:
-        sink = HistorySink(
-            path_in(state_dir), daemon.clock, flush_seconds=config.history.flush_seconds, keep_days=config.history.keep_days
-        )
-    except HistoryError as exc:
-        log.error("no history: %s", exc)
-        return []
+    sink = HistorySink(path, daemon.clock, flush_seconds=config.history.flush_seconds, keep_days=config.history.keep_days)
     if given:
         daemon.restore_nudges_today(given)
     return [sink]
