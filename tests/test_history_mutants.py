@@ -423,3 +423,76 @@ def test_a_history_whose_schema_is_not_utf8_is_moved_aside_when_the_daemon_start
     assert "the day's nudges start from 0" in caplog.text and "is damaged; moved it to" in caplog.text
     assert query(path, "SELECT name FROM events") == [("snooze",)]  # a new, sound history
     assert len([p for p in tmp_path.iterdir() if p.name.startswith("history.sqlite3.damaged-")]) >= 1
+
+
+# --- a reader who may not write the state directory ----------------------------------------
+
+
+def read_as_nobody(path: Path) -> object:
+    """What `breathcue report` run by a user who may only read finds: the events' names, or the error (in a forked child)."""
+    import os
+
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: become nobody, read, say what was found, and go
+        try:
+            os.close(r)
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+            with contextlib.closing(history.open_reader(path)) as conn:
+                found: object = [row[0] for row in conn.execute("SELECT name FROM events ORDER BY time")]
+        except BaseException as exc:  # noqa: BLE001 - whatever it is, the parent asserts on it
+            found = f"{type(exc).__name__}: {exc}"
+        os.write(w, json.dumps(found).encode())
+        os._exit(0)
+    os.close(w)
+    with os.fdopen(r, "rb") as pipe:
+        data = pipe.read()
+    os.waitpid(pid, 0)
+    return json.loads(data)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork") or __import__("os").geteuid() != 0, reason="needs root to act as nobody")
+def test_a_reader_who_may_not_write_the_state_dir_reads_what_is_on_disk():
+    import shutil
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="breathcue-ro-"))  # not under pytest's 0700 tmp: nobody must reach it
+    try:
+        path = base / "history.sqlite3"
+        writer = history.Writer(path)
+        writer.put(history.Batch(events=[(T0, "snooze", "{}"), (T0 + 1, "cancel", "{}")]))
+        writer.close()  # a stopped daemon: the file alone, in WAL mode, and no -shm that nobody could make
+        for p in (base, path):
+            p.chmod(0o755 if p.is_dir() else 0o644)
+        assert read_as_nobody(path) == ["snooze", "cancel"]
+        assert sorted(p.name for p in base.iterdir()) == ["history.sqlite3"]  # the reader wrote nothing
+    finally:
+        shutil.rmtree(base)
+
+
+def test_a_history_damaged_where_only_a_full_check_sees_it_is_moved_aside(tmp_path: Path):
+    path = tmp_path / "history.sqlite3"
+    history.Writer(path).close()
+    with contextlib.closing(sqlite3.connect(path)) as conn:  # the events table's root page lost: it opens, but cannot be read
+        conn.execute("PRAGMA writable_schema = ON")
+        conn.execute("UPDATE sqlite_master SET rootpage = 0 WHERE name = 'events'")
+        conn.commit()
+    history.Writer(path).close()  # the daemon starting
+    assert len([p for p in tmp_path.iterdir() if ".damaged-" in p.name]) == 1
+    assert history.intact(sqlite3.connect(path))
+
+
+def test_a_crash_left_log_files_others_could_read_and_the_next_start_closes_them(tmp_path: Path):
+    path = tmp_path / "history.sqlite3"
+    crashed = history.connect(path)  # a daemon killed with its log files open and, from an older breathcue, world-readable
+    crashed.execute("CREATE TABLE t (x)")
+    for extra in ("-wal", "-shm"):
+        Path(f"{path}{extra}").chmod(0o644)
+    conn = history.connect(path)
+    try:
+        assert {extra: Path(f"{path}{extra}").stat().st_mode & 0o777 for extra in ("-wal", "-shm")} == {"-wal": 0o640, "-shm": 0o640}
+    finally:
+        conn.close()
+        crashed.close()

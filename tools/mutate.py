@@ -38,6 +38,7 @@ MODULES: dict[str, list[str]] = {
     "core/polarity.py": ["tests/test_stage_polarity.py"],
     "core/rhythm.py": ["tests/test_stage_rhythm.py"],
     "core/patterns.py": ["tests/test_stage_patterns.py"],
+    "core/calibration.py": ["tests/test_calibration.py"],
     "core/cues.py": ["tests/test_cues.py", "tests/test_cues_events.py"],
     "core/filters.py": ["tests/test_filters.py"],
     "core/guided.py": ["tests/test_guided.py"],
@@ -49,7 +50,10 @@ MODULES: dict[str, list[str]] = {
     "core/types.py": ["tests/test_types.py", "tests/test_cues.py", "tests/test_render.py"],
     "hw/ads1115.py": ["tests/test_ads1115.py", "tests/test_ads1115_faults.py"],
     "hw/sampling.py": ["tests/test_sampling.py"],
-    "history.py": ["tests/test_history.py", "tests/test_history_rows.py", "tests/test_damaged_state.py"],
+    "history.py": [
+        "tests/test_history.py", "tests/test_history_rows.py", "tests/test_damaged_state.py", "tests/test_history_mutants.py",
+        "tests/test_report.py::test_forget_before_a_day_and_all", "tests/test_report.py::test_forget_all_while_the_daemon_runs",
+    ],
     "app.py": ["tests/test_daemon_wiring.py", "tests/test_simulate.py", "tests/test_sessions.py", *NOT_SLOW],
 }
 # The detector is being rebuilt as a pipeline of stages; it joins the default run when that lands.
