@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import signal
 
-from breathcue.core.filters import SlidingRange, SosFilter, butter_lowpass, group_delay, response
+from breathcue.core.filters import SlidingRange, SosFilter, butter_highpass, butter_lowpass, group_delay, response
 
 
 @pytest.mark.parametrize("order, cutoff, rate", [(1, 0.5, 10.0), (2, 0.8, 10.0), (2, 0.55, 25.0), (3, 0.7, 100.0), (4, 1.0, 25.0)])
@@ -25,6 +25,20 @@ def test_butterworth_matches_scipy(order, cutoff, rate):
         np.testing.assert_allclose(np.delete(theirs, 3, axis=1), ours, atol=1e-12)  # scipy keeps a0 = 1 in column 3
     _, h = signal.sosfreqz(theirs, worN=[0.3, 1.1], fs=rate)
     np.testing.assert_allclose([abs(response(tuple(map(tuple, ours)), f_, rate)) for f_ in (0.3, 1.1)], np.abs(h), atol=1e-9)
+
+
+@pytest.mark.parametrize("order, cutoff, rate", [(1, 1.2, 10.0), (2, 1.2, 10.0), (2, 1.2, 25.0), (3, 2.0, 100.0)])
+def test_highpass_matches_scipy_and_ignores_the_level(order, cutoff, rate):
+    ours = butter_highpass(order, cutoff, rate)
+    theirs = signal.butter(order, cutoff, "highpass", fs=rate, output="sos")
+    x = np.random.default_rng(order).normal(size=500) + 5.0
+    f = SosFilter(ours)
+    assert f.settle(x[0]) == pytest.approx(0.0, abs=1e-12)  # a constant level passes nothing
+    y = np.array([f.step(v) for v in x])
+    expected, _ = signal.sosfilt(theirs, x, zi=signal.sosfilt_zi(theirs) * x[0])
+    np.testing.assert_allclose(y, expected, atol=1e-9)
+    _, h = signal.sosfreqz(theirs, worN=[0.25, 1.8], fs=rate)
+    np.testing.assert_allclose([abs(response(ours, f_, rate)) for f_ in (0.25, 1.8)], np.abs(h), atol=1e-9)
 
 
 def test_group_delay_matches_scipy():

@@ -5,7 +5,10 @@ the breathing band (up to ~40 breaths a minute, ~0.3 s late) and is what
 turning points are read from; ``slow`` also cuts the ~1 Hz cardiac ripple,
 so the *movement* (its range over a two-second window) and a held chest's
 sag are free of the heartbeat; ``quiet`` cuts it further still for the
-swings far smaller than a breath.  A value that does not change at all for
+swings far smaller than a breath.  Beside them, the *jerk* is the mean
+square of the band above the breathing (a high-pass), averaged over about a
+second: breathing and the heartbeat leave it at a few hundredths of a
+breath, someone moving about fills it.  A value that does not change at all for
 FLAT_SECONDS is a stuck sensor.  The filters' delays at breathing rates are
 known, so every time the later stages report is moved back to where it
 happened.
@@ -13,11 +16,15 @@ happened.
 
 from __future__ import annotations
 
-from .filters import SlidingRange, SosFilter, butter_lowpass, group_delay
+import math
+
+from .filters import SlidingRange, SosFilter, butter_highpass, butter_lowpass, group_delay
 
 FAST_CUTOFF_HZ = 0.8  # breathing band: up to ~40 breaths a minute
 SLOW_CUTOFF_HZ = 0.55  # with the fast stage, 4th order: the cardiac ripple is cut ~20 dB at 0.9 Hz
 QUIET_CUTOFF_HZ = 0.4  # a further low-pass: the ripple is cut by 25 dB more at 0.85 Hz
+JERK_CUTOFF_HZ = 1.2  # the jerk is what passes a high-pass here: sway, steps, knocks (a breath's band is cut ~30 dB)
+JERK_SECONDS = 1.0  # ...as a mean square over about this long
 BREATH_HZ = 0.25  # where the filters' delay is measured and compensated
 MOVE_WINDOW_SECONDS = 2.0  # movement is the range of the slow signal over this window
 FLAT_SECONDS = 2.0  # a value that does not change at all for this long is a stuck sensor
@@ -32,6 +39,9 @@ class Conditioner:
         self._fast = SosFilter(fast)
         self._slow = SosFilter(slow)
         self._quiet = SosFilter(butter_lowpass(2, QUIET_CUTOFF_HZ, rate_hz))
+        self._high = SosFilter(butter_highpass(2, JERK_CUTOFF_HZ, rate_hz))
+        self._jerk_keep = math.exp(-1.0 / (JERK_SECONDS * rate_hz))
+        self.jerk = 0.0  # the mean square of the high band: compare with a squared share of a depth
         self.fast_delay = group_delay(fast, BREATH_HZ, rate_hz)
         self.slow_delay = self.fast_delay + group_delay(slow, BREATH_HZ, rate_hz)
         self._window = SlidingRange(MOVE_WINDOW_SECONDS)
@@ -43,6 +53,8 @@ class Conditioner:
         """Begin afresh at ``value`` (first sample, or after a lost signal): every stage at steady state."""
         self.y = self._fast.settle(value)
         self._quiet.settle(self._slow.settle(self.y))
+        self._high.settle(value)
+        self.jerk = 0.0
         self._window.clear()
         self._window.push(t, self.y)
         return self.y
@@ -62,8 +74,11 @@ class Conditioner:
     def step(self, t: float, value: float) -> tuple[float, float, float, float, float]:
         """One sample in: the breathing band ``y``, cardiac-free ``z``, quieter ``q``, the step ``dy`` of ``y``, the movement.
 
-        A plain tuple: this runs for every sample on a Pi Zero.
+        A plain tuple: this runs for every sample on a Pi Zero.  ``jerk`` is updated too.
         """
+        h = self._high.step(value)
+        keep = self._jerk_keep
+        self.jerk = keep * self.jerk + (1.0 - keep) * h * h
         y = self._fast.step(value)
         dy = y - self.y
         self.y = y

@@ -51,6 +51,11 @@ DEPTH_SWINGS = 6  # the typical depth is the median of this many recent swings
 RATE_INTERVALS = 5  # the rate is the median of this many recent breath intervals
 MAX_INTERVAL_SECONDS = 30.0  # a longer gap between breaths is no breathing interval
 READY_SWINGS = 3  # consistent swings needed after a (re)start before a hold or artefact can be called
+MOTION_SHARE = 0.3  # a swing whose jerk (RMS) passed this share of it was someone moving, not a breath...
+MOTION_FLOOR = 10.0  # ...and so was one whose jerk passed this many times the calmest of the last FLOOR_SECONDS...
+MOTION_LEAST = 0.1  # ...and this share of the swing (more than a breath's own band leaves in the jerk)
+FLOOR_SECONDS = 30.0  # (the calmest while the chest moved: a still chest, before or in a hold, says nothing of breathing's)
+FLOOR_SETTLE_SECONDS = 2.0  # the jerk's average needs this long after a start before its floor means anything
 RECENT_SECONDS = 8.0  # the range over this window is the depth before any swing, and caps the turning threshold
 RECENT_STEP_SECONDS = 0.2  # ...updated this often: a coarse scale needs no more
 HELD_TURNS = 64  # turns kept while the polarity is unknown
@@ -110,6 +115,8 @@ class BreathDetector:
             self._vote = PolarityVote()
         self._held_turns: deque[Turn] = deque(maxlen=HELD_TURNS)  # turns kept back while the polarity is unknown
         self._recent_range = SlidingRange(RECENT_SECONDS)
+        self._jerk_floor = SlidingRange(FLOOR_SECONDS)  # its low: breathing's own jerk (the sensor, the heart)
+        self._floor_due = 0.0
         self._step_limit = STEP_SHARE_PER_SECOND / rate_hz  # in typical depths per sample
         self._depths: deque[float] = deque(maxlen=DEPTH_SWINGS)
         self._typical: float | None = None
@@ -152,7 +159,10 @@ class BreathDetector:
             return events
 
         y, z, q, dy, move = cond.step(t, value)
-        if t >= self._recent_due:  # a coarse scale: five updates a second are plenty
+        jerk = cond.jerk
+        if jerk > self._jerk_peak:
+            self._jerk_peak = jerk
+        if t >= self._recent_due:  # coarse scales: five updates a second are plenty
             self._recent_due = t + RECENT_STEP_SECONDS
             self._recent_depth = self._recent_range.push(t, y)
         recent = self._recent_depth
@@ -190,6 +200,9 @@ class BreathDetector:
             still_scale = capped if baseline is None else min(typical, CALM_SHARE * baseline.depth)
             turn_scale = capped
         still = move < STILL_SHARE * still_scale
+        if not still and t >= self._floor_due:
+            self._floor_due = t + RECENT_STEP_SECONDS
+            self._jerk_floor.push(t, self._cond.jerk)
         turn_at = TURN_SHARE * turn_scale
         sign = self._vote.sign
         seg = self._seg
@@ -265,6 +278,8 @@ class BreathDetector:
         self._started = True
         self._cond.start(t, value)
         self._recent_range.clear()
+        self._jerk_floor.clear()
+        self._floor_due = t + FLOOR_SETTLE_SECONDS
         self._recent_due = t
         self._recent_depth = 0.0
         self._reset_segments(t)
@@ -279,28 +294,46 @@ class BreathDetector:
         self._rhythm.reset(y)
         self._turns = []
         self._swings = 0
+        self._clean = 0  # swings in a row free of motion: a hold needs breathing before it, not someone moving
+        self._jerk_peak = 0.0  # the largest jerk since the last turn
         self._ready = False
         self._last_peak_t = None
         self._holds.clear()
         self._small_since = None
 
     def _ready_for_hold(self) -> bool:
-        """Enough consistent swings to know the depth; or, after two breaths of a cold start, the half into the stillness."""
-        if self._ready:
+        """Enough consistent swings to know the depth; or, after two breaths of a cold start, the half into the stillness.
+
+        Either way the last READY_SWINGS swings were breaths, free of motion.
+        """
+        if self._ready and self._clean >= READY_SWINGS:
             return True
         turns = self._turns
         ext = self._seg.extreme
-        if ext is None or not turns or self._swings + 1 < READY_SWINGS or turns[-1].t + self._fast_delay <= self._epoch:
+        if ext is None or not turns or self._clean + 1 < READY_SWINGS or turns[-1].t + self._fast_delay <= self._epoch:
             return False
         depths = [*self._depths, abs(ext.value - turns[-1].value)]
         typical = statistics.median(depths)
         return sum(1 for d in depths if 0.5 * typical <= d <= 2.0 * typical) >= READY_SWINGS
+
+    def _moved(self, swing: float) -> bool:
+        """Was the jerk since the last turn someone moving rather than breathing, for a swing this size?
+
+        Large against the swing, or far above breathing's own of late: a bend
+        can be many breaths deep, with a sway small against it but large against a breath.
+        """
+        peak = self._jerk_peak
+        if peak > (MOTION_SHARE * swing) ** 2:
+            return True
+        floor = self._jerk_floor
+        return bool(floor) and peak > (MOTION_FLOOR**2) * floor.low and peak > (MOTION_LEAST * swing) ** 2
 
     # --- turning points and breaths ---------------------------------------
 
     def _turn(self, turn: Turn, now: float, events: list[Event]) -> None:
         turns = self._turns
         if not turns:
+            self._jerk_peak = 0.0
             if turn.t + self._fast_delay > self._epoch:  # where tracking began stands for the other extreme,
                 turns.append(Turn(not turn.high, self._epoch - self._fast_delay, self._epoch_value))
                 if self._vote.sign is None:  # so a first breath already under way is not lost
@@ -312,10 +345,16 @@ class BreathDetector:
                 return  # a wobble, not half a breath: the older extreme stands
             typical = self._typical
             held = self._holds.held  # a declared hold's wobbles are no half breaths
-            if not held and (typical is None or 0.5 * typical <= swing <= 2.0 * typical):
+            moved = self._moved(swing)
+            self._jerk_peak = 0.0
+            if moved:
+                self._clean = 0  # someone moving: no depth, no polarity and no hold from this swing
+            elif not held:
+                self._clean += 1
+            if not held and not moved and (typical is None or 0.5 * typical <= swing <= 2.0 * typical):
                 if self._vote.half(turn.high, turn.slope, swing, turn.dwell):
                     self._verdict(now, events)
-            if not held:
+            if not held and not moved:
                 self._depths.append(swing)
                 ordered = sorted(self._depths)
                 typical = self._typical = statistics.median(ordered)
@@ -422,6 +461,8 @@ class BreathDetector:
         start = max(start, self._epoch)
         if abs(into) < TINY_SHARE * typical or t - self._slow_delay - start > LAST_BREATH_SECONDS:
             return  # no breath led here: a ripple on a pause, or stillness long after the last breath
+        if self._moved(abs(into)):
+            return  # someone moving led here: the strap settling after it is no held breath
         self._holds.begin(Stop(start, level, into, typical), t - self._slow_delay)
         self._rhythm.reset(self._cond.y)
 
@@ -504,7 +545,7 @@ class BreathDetector:
         self._depths.extend(swings)
         self._typical = statistics.median(swings)
         self._reset_segments(t)
-        self._swings = len(swings)
+        self._swings = self._clean = len(swings)
         self._ready = True
 
     def _weak(self, count: int = RHYTHM_TURNS) -> bool:

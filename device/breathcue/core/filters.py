@@ -1,6 +1,6 @@
 """Streaming filters with explicit state, cheap enough to run per sample on a Pi Zero.
 
-A Butterworth low-pass is designed here (bilinear transform with
+A Butterworth low-pass (and high-pass) is designed here (bilinear transform with
 pre-warping, as scipy.signal.butter does) and run as a cascade of
 second-order sections whose state, like scipy's ``zi``, lives in plain
 attributes so a filter can be started at steady state and compared with
@@ -20,6 +20,15 @@ Section = tuple[float, float, float, float, float]
 
 def butter_lowpass(order: int, cutoff_hz: float, rate_hz: float) -> tuple[Section, ...]:
     """Second-order sections of a digital Butterworth low-pass (an odd order adds a first-order one)."""
+    return _butter(order, cutoff_hz, rate_hz, high=False)
+
+
+def butter_highpass(order: int, cutoff_hz: float, rate_hz: float) -> tuple[Section, ...]:
+    """Second-order sections of a digital Butterworth high-pass: the same poles, zeros at DC."""
+    return _butter(order, cutoff_hz, rate_hz, high=True)
+
+
+def _butter(order: int, cutoff_hz: float, rate_hz: float, high: bool) -> tuple[Section, ...]:
     if order < 1:
         raise ValueError(f"order must be at least 1, not {order}")
     if not 0.0 < cutoff_hz < rate_hz / 2:
@@ -29,11 +38,13 @@ def butter_lowpass(order: int, cutoff_hz: float, rate_hz: float) -> tuple[Sectio
     for i in range(order // 2):
         q = 1.0 / (2.0 * math.sin(math.pi * (2 * i + 1) / (2 * order)))
         norm = 1.0 / (1.0 + k / q + k * k)
-        b0 = k * k * norm
-        sections.append((b0, 2.0 * b0, b0, 2.0 * (k * k - 1.0) * norm, (1.0 - k / q + k * k) * norm))
+        b0 = norm if high else k * k * norm
+        b1 = -2.0 * b0 if high else 2.0 * b0
+        sections.append((b0, b1, b0, 2.0 * (k * k - 1.0) * norm, (1.0 - k / q + k * k) * norm))
     if order % 2:
         norm = 1.0 / (1.0 + k)
-        sections.append((k * norm, k * norm, 0.0, (k - 1.0) * norm, 0.0))
+        b0 = norm if high else k * norm
+        sections.append((b0, -b0 if high else b0, 0.0, (k - 1.0) * norm, 0.0))
     return tuple(sections)
 
 
@@ -113,6 +124,10 @@ class SlidingRange:
         while lo[0][0] < edge:
             lo.popleft()
         return hi[0][1] - lo[0][1]
+
+    def __bool__(self) -> bool:
+        """Does the window hold any value yet?"""
+        return bool(self._hi)
 
     @property
     def high(self) -> float:
