@@ -118,17 +118,19 @@ def test_zero_per_hour_means_no_nudge_but_for_long_holds():
 # --- the policy that is kept on: long holds first, a daily budget, learning -------------------
 
 
-def test_a_hold_is_nudged_once_it_has_lasted_hold_nudge_seconds_whatever_the_cooldown():
+def test_a_hold_is_nudged_when_reported_within_the_cooldown_and_past_it_once_it_is_long():
     r = Run(DEFAULTS)
     r.until(40, [ev("hold_start", 40, start=30)]).until(50, [ev("hold_end", 50, start=30, end=49, duration=19)])
-    assert r.names() == [("cue_skipped", "hold", "short")]  # a 19 s hold ends on its own
+    assert r.names()[0] == ("cue_start", "hold", 1)  # a 19 s hold, nudged as the detector reports it
     r.until(100, [ev("hold_start", 100, start=90)]).until(119.9)
-    assert r.names()[-1] == ("cue_skipped", "hold", "short")
+    assert r.names()[-1] == ("cue_end", "hold", "recovered")  # 60 s after a nudge: a short hold waits for the cooldown
     r.until(120.05)
-    assert r.names()[-1] == ("cue_start", "hold", 1)  # 30 s after the last breath movement
+    assert r.names()[-1] == ("cue_start", "hold", 1)  # 30 s after the last breath movement it is long: no cooldown
     r.until(130, [ev("hold_end", 130, start=90, end=128, duration=38)])
-    r.until(200, [ev("hold_start", 200, start=190)]).until(221)  # 100 s after the last nudge: no cooldown for long holds
-    assert [n for n in r.names() if n[0] == "cue_start"] == [("cue_start", "hold", 1)] * 2
+    r.until(200, [ev("hold_start", 200, start=190)]).until(210, [ev("hold_end", 210, start=190, end=209, duration=19)])
+    assert r.names()[-1] == ("cue_skipped", "hold", "cooldown")  # a short one within the cooldown is held back, and says why
+    r.until(300, [ev("hold_start", 300, start=290)]).until(321)
+    assert [n for n in r.names() if n[0] == "cue_start"] == [("cue_start", "hold", 1)] * 3
 
 
 def test_shallow_breathing_is_nudged_only_when_it_persists():

@@ -4,13 +4,13 @@ A detector event (hold, shallow or rapid breathing) opens a *condition*.
 The policy is built to be left switched on (docs/cues.md says why), so it
 spends a small daily budget on what matters most:
 
-- a hold is nudged once it has lasted ``hold_nudge_seconds`` (most holds
-  end on their own before that); such a hold is nudged whenever the
-  schedule, a do-not-disturb, a snooze and the daily budget allow, past
-  the cooldown and the hourly limit;
+- a hold is nudged as soon as the detector reports it, like the others
+  below; once it has lasted ``hold_nudge_seconds`` it is a *long* hold,
+  nudged whenever the schedule, a do-not-disturb, a snooze and the daily
+  budget allow, past the cooldown and the hourly limit;
 - a shallow spell once it has lasted ``shallow_nudge_seconds``, and rapid
-  breathing at once, but only within the cooldown, the hourly limit and
-  the part of the daily budget not kept for long holds;
+  breathing and a hold at once, but only within the cooldown, the hourly
+  limit and the part of the daily budget not kept for long holds;
 - a snooze or a cancel while a nudge shows, or within ``DISMISS_SECONDS``
   after one that did not end in recovery, doubles that kind's cooldown for
   the rest of the local day.
@@ -259,13 +259,17 @@ def budget(config: "CuesConfig") -> tuple[int, int]:
     return config.max_per_day, config.max_per_day - reserve
 
 
-def why_not(state: CueState, now: float, inputs: Inputs, config: "CuesConfig", reason: str | None = None) -> str | None:
+def why_not(
+    state: CueState, now: float, inputs: Inputs, config: "CuesConfig", reason: str | None = None, long_hold: bool = True
+) -> str | None:
     """Why a nudge for ``reason`` may not start at ``now``, or None when one may.
 
     A long hold is held back only by the schedule, a do-not-disturb, a
-    snooze, the daily budget and a cooldown it has learnt; ``reason`` None
-    asks for any other kind.
+    snooze, the daily budget and a cooldown it has learnt; a hold not yet
+    ``long_hold`` waits as the other kinds do; ``reason`` None asks for any
+    other kind.
     """
+    long = reason == "hold" and long_hold
     if inputs.blocked:
         return inputs.blocked
     if state.dnd_until is not None and now < state.dnd_until:
@@ -276,12 +280,12 @@ def why_not(state: CueState, now: float, inputs: Inputs, config: "CuesConfig", r
     total, others = budget(config)
     if today >= total:
         return DAILY_LIMIT
-    if reason != "hold" and today >= others:
+    if not long and today >= others:
         return KEPT_FOR_HOLDS
     own = dict(state.last_of).get(reason) if reason is not None else None
     if own is not None and reason in state.dismissed and now - own < cooldown(state, reason, config):
         return LEARNT_COOLDOWN
-    if reason == "hold":
+    if long:
         return None
     recent = [s for s in state.starts if now - s < HOUR]
     if recent and now - recent[-1] < config.cooldown_seconds:
@@ -358,8 +362,6 @@ def _on_time(state: CueState, now: float, inputs: Inputs, config: "CuesConfig", 
 
 def _due(c: Condition, now: float, config: "CuesConfig") -> bool:
     """Whether a condition has gone on long enough to be worth a nudge."""
-    if c.reason == "hold":
-        return now - c.began >= config.hold_nudge_seconds
     if c.reason == "shallow":
         return now - c.began >= config.shallow_nudge_seconds
     return True
@@ -371,7 +373,7 @@ def _maybe_start(state: CueState, now: float, inputs: Inputs, config: "CuesConfi
     updated = []
     for c in state.conditions:
         if not c.cued:
-            why = why_not(state, now, inputs, config, c.reason)
+            why = why_not(state, now, inputs, config, c.reason, now - c.began >= config.hold_nudge_seconds)
             due = _due(c, now, config)
             if why is not None and (due or why == inputs.blocked or why in HARD_BLOCKS):
                 c = replace(c, skipped=why)
