@@ -1,4 +1,4 @@
-"""Someone moving is no breathing: the jerk, and no hold after a bend or a sway.
+"""Someone moving is no breathing, and a slow sag is no exhale: motion, and holds that end only when breathing does.
 
 A cold start whose first seconds are motion used to learn the breath depth
 from the motion, so the smaller breathing after it looked still: a false
@@ -15,9 +15,11 @@ import pytest
 
 from breathcue.core import detector as detector_module
 from breathcue.core.conditioning import Conditioner
+from breathcue.hw.held_chest import HeldChest, Sag
 
 from .validation import recordings, scenarios
 from .validation.run import detect, named
+from .validation.synth import Builder
 
 
 def chest(rate: float, seed: int, parts: list[tuple[str, float, float]]) -> list[float]:
@@ -95,3 +97,15 @@ def test_a_hold_a_few_breaths_after_moving_is_still_called(rate):
     x += chest(rate, 4, [("breathe", 10.0, 1.0)])
     holds = named(detect(x, rate), "hold_start")
     assert len(holds) == 1 and abs(holds[0].get("start") - 32.0) <= 1.5
+
+
+@pytest.mark.parametrize("rate", [10.0, 25.0])
+def test_a_full_chest_that_sags_and_drifts_back_a_whole_breath_slowly_is_one_hold(rate):
+    """55 % early, 40 % late and some drift: the chest ends below where the breath began, but slowly; no exhale."""
+    chest_ = HeldChest("inhaled", (Sag(-0.55, 2.0, 2.5), Sag(-0.4, 14.0, 2.5)), -0.05, (), 1.0, (), 0.02, 1.1, 0.0)
+    b = Builder(rate, seed=5).breathe(7, end_inhaled=True).held(28.0, chest_).breathe(6)
+    events = detect(b.build().values, rate)
+    start, end = named(events, "hold_start"), named(events, "hold_end")
+    (held_from, held_to), = b.holds
+    assert len(start) == 1 and abs(start[0].get("start") - held_from) <= 1.5
+    assert len(end) == 1 and end[0].get("end") >= held_to - 3.0

@@ -348,7 +348,8 @@ class BreathDetector:
             moved = self._moved(swing)
             self._jerk_peak = 0.0
             if moved:
-                self._clean = 0  # someone moving: no depth, no polarity and no hold from this swing
+                self._clean = 0  # someone moving: no depth, no polarity, no breath and no hold from this swing
+                turn = dataclasses.replace(turn, moved=True)
             elif not held:
                 self._clean += 1
             if not held and not moved and (typical is None or 0.5 * typical <= swing <= 2.0 * typical):
@@ -385,6 +386,9 @@ class BreathDetector:
         sign = self._vote.sign
         if peak.high != (sign > 0):
             return  # these three turns make an exhale-inhale, not a breath
+        if peak.moved or end.moved:
+            self._last_peak_t = None
+            return  # an inhale or exhale that was someone moving: no breath to count, and no interval across it
         depth = sign * (peak.value - 0.5 * (onset.value + end.value))
         if (self._typical is not None and depth < MIN_BREATH_SHARE * self._typical) or end.t - onset.t < MIN_BREATH_SECONDS:
             return  # a ripple on a pause, not a breath

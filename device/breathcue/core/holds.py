@@ -7,7 +7,9 @@ cycle.  Breathing has stopped when the chest goes still after a half
 breath; the hold starts where that half breath arrived at its extreme
 (before any sag), and it becomes a hold ``hold_seconds`` later unless, in
 between, breathing came back: the chest returned most of the way over the
-last half breath (RETURN_SHARE: a sag stops well short of that), two
+last half breath (RETURN_SHARE: a sag stops well short of that; once
+declared, at breathing's pace, RETURN_MOVE: a long sag and drift may creep
+that far), two
 turning points of breath size followed, or small regular swings at the
 person's breathing rhythm went on (rhythm.py; a loose strap or very
 shallow breathing, never a held chest).  A declared hold ends the same
@@ -24,6 +26,7 @@ RETURN_SHARE = 0.9  # back over nearly all of the last half breath: a complete c
 MIN_RETURN = 0.6  # ...or over this many depths, if the half breath was smaller (a chest held half way up);
 RETURN_DEPTHS = 0.85  # back this many depths is breathing in any case (a held chest sags 75 % at most)
 RESUME_SHARE = 0.75  # a declared hold ends at a movement this large (in depths) within two seconds
+RETURN_MOVE = 0.55  # ...and a return ends it only at breathing's pace: a sag and drift creep back slower (48 % in 2 s at most)
 TURNS_TO_RESUME = 2  # confirmed turning points after the start that mean breathing
 
 
@@ -93,7 +96,7 @@ class HoldTracker:
             return None
         if still:
             self.last_still = t - lag
-        if self.returned(z):
+        if self.returned(z) and (not self.held or move > RETURN_MOVE * stop.depth):
             return "resume"
         if self.held:
             if move > RESUME_SHARE * stop.depth:

@@ -33,6 +33,7 @@ class Turn:
     until: float = -math.inf  # when the signal left the extreme (the start of the next half breath)
     arrived: float = math.inf  # when the signal first came near the extreme's level
     dwell: float = 0.5  # mean position of the half breath into here, 0 at its low end and 1 at its high end
+    moved: bool = False  # the half breath into here carried someone moving (the detector's jerk says so)
 
     @property
     def left(self) -> float:
