@@ -240,3 +240,14 @@ def test_a_user_still_well_above_the_target_keeps_the_rapid_cue_going():
         r.until(t + 6.0, [ev("breath", t + 6.0, onset=t, end=t + 6.0)])  # 10 a minute: not near 6
         t += 6.0
     assert r.state.cue is not None and r.state.cue.near_target == 0
+
+
+def test_a_hold_that_began_in_a_paced_session_is_the_exercise_and_is_not_nudged_after_it():
+    session = Inputs(blocked="session", rate_bpm=12.0)
+    r = Run(CFG, session).until(20, [ev("hold_start", 20, start=13)])  # 4-7-8: the exercise holds the breath
+    r.until(25, inputs=Inputs(rate_bpm=12.0))  # the session ended with the breath still held
+    r.until(26, [ev("hold_end", 26, start=13, end=25.5, duration=12.5)])
+    assert [n for n in r.names() if n[0] == "cue_start"] == []
+    assert [e.get("why") for e in r.out if e.name == "cue_skipped"] == ["session"]
+    r.until(100, [ev("hold_start", 100, start=90)])  # a hold of one's own after it is nudged as usual
+    assert r.names()[-1] == ("cue_start", "hold", 1)

@@ -67,6 +67,7 @@ SHORT = "short"  # the spell ended before it was worth a nudge
 BUSY = "another_nudge"  # it was due while a nudge that matters as much was showing
 SIGNAL_LOST = "signal_lost"
 HARD_BLOCKS = (DO_NOT_DISTURB, SNOOZED)  # besides Inputs.blocked: reported even before a spell is due
+EXERCISE = ("session", "calibrating")  # a spell seen while the user breathes to a guide is the exercise, never nudged
 
 HOLD_RESERVE = 0.25  # this share of cues.max_per_day is kept for long holds
 DISMISS_SECONDS = 120.0  # a snooze or cancel this soon after a nudge says it was unwelcome
@@ -372,7 +373,7 @@ def _maybe_start(state: CueState, now: float, inputs: Inputs, config: "CuesConfi
     chosen: str | None = None
     updated = []
     for c in state.conditions:
-        if not c.cued:
+        if not c.cued and c.skipped not in EXERCISE:
             why = why_not(state, now, inputs, config, c.reason, now - c.began >= config.hold_nudge_seconds)
             due = _due(c, now, config)
             if why is not None and (due or why == inputs.blocked or why in HARD_BLOCKS):

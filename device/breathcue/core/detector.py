@@ -52,6 +52,7 @@ RATE_INTERVALS = 5  # the rate is the median of this many recent breath interval
 MAX_INTERVAL_SECONDS = 30.0  # a longer gap between breaths is no breathing interval
 READY_SWINGS = 3  # consistent swings needed after a (re)start before a hold or artefact can be called
 MOTION_SHARE = 0.3  # a swing whose jerk (RMS) passed this share of it was someone moving, not a breath...
+SHAKEN_SHARE = 0.2  # ...one whose jerk passed this share of it was no half of a breath either...
 MOTION_FLOOR = 10.0  # ...and so was one whose jerk passed this many times the calmest of the last FLOOR_SECONDS...
 MOTION_LEAST = 0.1  # ...and this share of the swing (more than a breath's own band leaves in the jerk)
 FLOOR_SECONDS = 30.0  # (the calmest while the chest moved: a still chest, before or in a hold, says nothing of breathing's)
@@ -346,12 +347,13 @@ class BreathDetector:
             typical = self._typical
             held = self._holds.held  # a declared hold's wobbles are no half breaths
             moved = self._moved(swing)
-            self._jerk_peak = 0.0
             if moved:
-                self._clean = 0  # someone moving: no depth, no polarity, no breath and no hold from this swing
-                turn = dataclasses.replace(turn, moved=True)
+                self._clean = 0  # someone moving: no depth, no polarity and no hold from this swing...
+                if self._jerk_peak > (SHAKEN_SHARE * swing) ** 2:
+                    turn = dataclasses.replace(turn, moved=True)  # ...and, moving hard against it, no breath
             elif not held:
                 self._clean += 1
+            self._jerk_peak = 0.0
             if not held and not moved and (typical is None or 0.5 * typical <= swing <= 2.0 * typical):
                 if self._vote.half(turn.high, turn.slope, swing, turn.dwell):
                     self._verdict(now, events)
