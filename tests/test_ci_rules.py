@@ -31,11 +31,12 @@ def test_other():
 def outcome(tmp_path: Path, ci: str | None) -> str:
     (tmp_path / "conftest.py").write_text(f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom tests.conftest import pytest_runtest_makereport\n")
     (tmp_path / "test_needs.py").write_text(TESTS)
-    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    # Only the hook under test: no hypothesis, xdist or randomly to load three times over.
+    env = {k: v for k, v in os.environ.items() if k != "CI"} | {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     if ci is not None:
         env["CI"] = ci
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:randomly", "-p", "no:cacheprovider", str(tmp_path)],
+        [sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", str(tmp_path)],
         cwd=tmp_path, capture_output=True, text=True, env=env, timeout=60,
     )
     return done.stdout.strip().splitlines()[-1]
