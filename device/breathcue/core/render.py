@@ -206,7 +206,6 @@ class FrameEncoder:
         ma_per_channel: float = 20.0,
     ) -> None:
         self.brightness = brightness
-        self.curve = curve
         self.dither = dither
         scale = 255.0 * ONE * brightness
         self._table = [round(curve.to_linear(i / (TABLE_STEPS - 1)) * scale) for i in range(TABLE_STEPS)]
