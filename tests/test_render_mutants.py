@@ -131,3 +131,19 @@ def test_rounding_past_the_cap_takes_back_the_bytes_rounded_up_the_most():
     frame = Frame(((0.3, 0.41, 0.52), (0.52, 0.3, 0.41)))
     assert encoder.targets(frame) == [7963, 10880, 13795, 13795, 7963, 10880]  # 31.1, 42.5, 53.9 bytes: 256 rounded
     assert encoder.encode(frame) == [(31, 42, 54), (54, 31, 43)]  # the first 42.5 gives its round-up back
+
+
+def test_a_frame_just_under_the_cap_that_rounding_would_take_over_it_gives_a_byte_back():
+    encoder = FrameEncoder(dither=False, curve=Curve(1.0), max_current_ma=20.2)  # 257 bytes in all
+    frame = Frame.solid(2, (687 / 4095,) * 3)  # 42.78 bytes a channel: 256.7 in all, under the cap until rounded
+    assert sum(encoder.targets(frame)) <= 257 * 256
+    assert encoder.encode(frame) == [(42, 43, 43), (43, 43, 43)]
+
+
+def test_every_phase_colour_comes_from_the_config():
+    pacing = configmod.parse_text('[pacing]\ninhale_colour = "#010203"\nhold_in_colour = "#040506"\n'
+                                  'exhale_colour = "#070809"\nhold_out_colour = "#0a0b0c"').pacing
+    colours = PhaseColours.from_config(pacing)
+    assert [colours.inhale, colours.hold_in, colours.exhale, colours.hold_out] == [
+        parse_colour(c) for c in ("#010203", "#040506", "#070809", "#0a0b0c")
+    ]
