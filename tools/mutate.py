@@ -45,7 +45,7 @@ MODULES: dict[str, list[str]] = {
     "core/pacing.py": ["tests/test_pacing.py", "tests/test_sessions.py"],
     "core/relaxation.py": ["tests/test_sessions.py", "tests/test_render.py"],
     "core/render.py": ["tests/test_render.py", "tests/test_render_mutants.py"],
-    "core/scene.py": ["tests/test_render.py", "tests/test_simulate.py", *NOT_SLOW],
+    "core/scene.py": ["tests/test_render.py", "tests/test_scene.py", "tests/test_simulate.py", *NOT_SLOW],
     "core/schedule.py": ["tests/test_schedule.py"],
     "core/types.py": ["tests/test_types.py", "tests/test_cues.py", "tests/test_render.py"],
     "hw/ads1115.py": ["tests/test_ads1115.py", "tests/test_ads1115_faults.py"],
