@@ -1,0 +1,110 @@
+"""Calibration and the guided polarity at the edges `make mutate` found no test for (docs/testing.md).
+
+What is asserted is what the user sees: the progress line, the error that
+ends a calibration, when the ring shows the guide, the verdict's reason.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+
+from breathcue.config import DetectorConfig
+from breathcue.core.calibration import GUIDE, Calibration, CalibrationError, Progress
+from breathcue.core.guided import GuidedPolarity
+from breathcue.core.types import Sample
+
+RATE = 25.0
+
+
+def chest(t: float, holds: tuple[tuple[float, float], ...] = (), jolt: tuple[float, float] | None = None) -> float:
+    """A strap on someone breathing 12 times a minute, who may hold their breath or shift in the chair."""
+    held = next((a for a, b in holds if a <= t < b), None)
+    x = t if held is None else held
+    v = 1.6 + 0.25 * (0.5 - 0.5 * math.cos(2 * math.pi * x * 12 / 60))
+    if jolt is not None and jolt[0] <= t < jolt[1]:
+        v += 1.2 * (1 if int(t * 6) % 2 else -1)
+    return v + 0.01 * math.sin(2 * math.pi * 1.1 * t)
+
+
+def calibrate(calm: float, **kw) -> tuple[Calibration, list[Progress]]:
+    cal = Calibration(DetectorConfig(), RATE, calm)
+    seen = []
+    n = 0
+    while not cal.done:
+        t = n / RATE
+        cal.update(Sample(t, chest(t, **kw)))
+        if n % 25 == 0:
+            seen.append(cal.progress(t))
+        n += 1
+    return cal, seen
+
+
+def test_a_hold_in_the_calm_part_says_so_meanwhile_and_ends_the_calibration():
+    cal, seen = calibrate(50.0, holds=((27.5, 60.0),))
+    holding = [p for p in seen if p.quality == "hold" and p.phase == "calm"]
+    assert holding and holding[0].describe().startswith("breathe normally") and holding[0].describe().endswith("don't hold your breath")
+    with pytest.raises(CalibrationError, match="^a breath hold came up during calibration: breathe calmly and normally, and try again$"):
+        cal.outcome()
+
+
+def test_movement_in_the_calm_part_says_sit_still():
+    _, seen = calibrate(30.0, jolt=(12.0, 16.0))
+    moving = [round(p.seconds) for p in seen if p.quality == "moving"]
+    assert moving and 12 <= moving[0] <= 14 and all(p.describe().endswith("movement: sit still") for p in seen if p.quality == "moving")
+
+
+def test_the_guide_shows_only_during_the_guided_breaths():
+    cal = Calibration(DetectorConfig(), RATE, 2.0)
+    assert cal.guide(0.0) is None  # calm part: the ring is the user's
+    cal._calm = (None, 0)  # noqa: SLF001 - as if the calm part had given a baseline
+    assert cal.guide(2.0 + GUIDE.inhale / 2) == pytest.approx(0.5)  # half way through the first guided inhale
+    cal.error = "stopped"
+    assert cal.guide(3.0) is None  # over
+
+
+def test_stopping_early_says_how_far_it_got():
+    cal = Calibration(DetectorConfig(), RATE, 30.0, start=100.0)
+    for n in range(int(5 * RATE) + 1):
+        cal.update(Sample(100.0 + n / RATE, chest(n / RATE)))
+    with pytest.raises(CalibrationError, match=r"^stopped 5 s into a calibration of 70 s$"):
+        cal.outcome()
+
+
+def test_the_last_progress_line_says_done():
+    assert Progress("done", 70.0, 0.0, 12, "good", None).describe() == "done, 0 s left; the strap picks up your breathing"
+
+
+# --- the guided polarity --------------------------------------------------------------------
+
+
+def follower(seconds: float, depth: float, noise: float, lead_in: float = 0.0, seed: int = 1) -> list[tuple[float | None, float]]:
+    """Someone following a 10 s guide 1 s late; nothing read for the first ``lead_in`` seconds."""
+    rng = random.Random(seed)
+    pairs: list[tuple[float | None, float]] = []
+    for i in range(int(seconds * RATE)):
+        t = i / RATE
+        guide = 0.5 - 0.5 * math.cos(2 * math.pi * t / 10.0)
+        value = 1.6 + depth * (0.5 - 0.5 * math.cos(2 * math.pi * (t - 1.0) / 10.0)) + rng.gauss(0.0, noise)
+        pairs.append((None if t < lead_in else value, guide))
+    return pairs
+
+
+def verdict(pairs, min_swing: float = 0.0):
+    g = GuidedPolarity(RATE, min_swing)
+    for value, guide in pairs:
+        g.update(value, guide)
+    return g.verdict()
+
+
+def test_samples_before_the_strap_is_read_are_left_out_not_counted_as_zero():
+    late = verdict(follower(50.0, 0.3, 0.0, lead_in=7.3))
+    assert late.polarity == "normal" and late.lag_seconds == pytest.approx(1.0, abs=0.21) and late.correlation > 0.95
+
+
+def test_a_swing_that_follows_the_guide_too_little_is_too_small_even_if_the_whole_signal_moves_more():
+    v = verdict(follower(60.0, 0.09, 0.06), min_swing=0.1)
+    assert v.reason == "too_small" and v.polarity is None
+    assert abs(v.correlation) >= 0.6 and v.swing < 0.1  # it follows, but only 0.09 V of it
