@@ -108,3 +108,75 @@ def test_a_swing_that_follows_the_guide_too_little_is_too_small_even_if_the_whol
     v = verdict(follower(60.0, 0.09, 0.06), min_swing=0.1)
     assert v.reason == "too_small" and v.polarity is None
     assert abs(v.correlation) >= 0.6 and v.swing < 0.1  # it follows, but only 0.09 V of it
+
+
+def test_quiet_is_said_from_15_s_into_a_calm_part_without_breaths():
+    cal = Calibration(DetectorConfig(), RATE, 30.0)
+    for n in range(int(15 * RATE)):  # a slow swell the detector takes for no breath at all
+        t = n / RATE
+        cal.update(Sample(t, 1.6 + math.sin(2 * math.pi * t / 15.0) + 1e-4 * math.sin(7 * t)))
+    assert cal.progress(14.96).quality == "starting" and cal.progress(15.0).quality == "quiet"
+    assert cal.progress(15.0).describe() == "breathe normally, 55 s left; no breaths yet: is the strap snug?"  # 15 s calm and 40 s guided to go
+
+
+def test_what_baseline_json_keeps_beside_the_baseline_and_the_result_in_words():
+    from breathcue.core.calibration import Result
+    from breathcue.core.guided import Verdict
+    from breathcue.core.patterns import Baseline
+
+    verdict = Verdict(None, "too_small", 0.71234, 0.8123, 0.71234, 0.012345, 4)
+    result = Result(Baseline(0.0123, 11.6, None), 9, 70.04, verdict)
+    assert result.info() == {"breaths": 9, "seconds": 70.0, "guided": {
+        "polarity": None, "reason": "too_small", "correlation": 0.712, "lag": 0.81, "confidence": 0.712, "swing": 0.0123, "cycles": 4}}
+    assert result.describe("mV") == ("ready: 12 breaths a minute; your breaths move the strap by 0.012 mV; "
+                                     "which way a breath moves the signal is not saved: the strap barely moved: it may be loose")
+    sure = Verdict("normal", None, 0.9, None, 0.9, 0.3, 4)
+    assert sure.why == "" and sure.to_json_dict()["lag"] is None
+
+
+# --- the guided polarity, continued --------------------------------------------------------------
+
+
+def sine_pairs(rate: float, seconds: float, lag: float, sign: float = 1.0, period: float = 10.0) -> list[tuple[float | None, float]]:
+    pairs: list[tuple[float | None, float]] = []
+    for i in range(int(seconds * rate)):
+        t = i / rate
+        pairs.append((1.6 + sign * 0.3 * (0.5 - 0.5 * math.cos(2 * math.pi * (t - lag) / period)),
+                      0.5 - 0.5 * math.cos(2 * math.pi * t / period)))
+    return pairs
+
+
+def decide(pairs, rate: float = RATE):
+    g = GuidedPolarity(rate, 0.08)
+    for value, guide in pairs:
+        g.update(value, guide)
+    return g
+
+
+def test_breathing_in_a_little_ahead_of_the_light_decides():
+    lag = -1.2  # a brisk breath that matches the guide best a little early
+    v = decide(sine_pairs(RATE, 40.0, lag)).verdict()
+    assert v.polarity == "normal" and v.lag_seconds == pytest.approx(lag, abs=0.21)
+
+
+def test_a_slow_sensor_still_decides():
+    v = decide(sine_pairs(4.0, 40.0, 1.0, sign=-1.0), rate=4.0).verdict()
+    assert v.polarity == "inverted" and v.lag_seconds == pytest.approx(1.0, abs=0.26)
+
+
+def test_unreadable_samples_that_come_as_nan_are_left_out_like_missing_ones():
+    pairs = sine_pairs(RATE, 40.0, 1.0)
+    gappy = [(float("nan") if i % 5 == 0 else v, g) for i, (v, g) in enumerate(pairs)]
+    missing = [(None if i % 5 == 0 else v, g) for i, (v, g) in enumerate(pairs)]
+    assert decide(gappy).verdict() == decide(missing).verdict()
+
+
+def test_guide_cycles_are_counted_from_when_the_filters_have_settled():
+    g = decide(sine_pairs(RATE, 40.0, 1.0))  # the guide rises through half a breath at 2.5, 12.5, 22.5 and 32.5 s
+    assert g.cycles == 3  # not the one at 2.5 s, before the 6 s of settling
+    assert g.verdict().cycles == 3
+
+
+def test_no_correlated_stretch_yet_has_no_swing():
+    g = decide(sine_pairs(RATE, 5.0, 1.0))  # still settling
+    assert g.swing == 0.0 and g.verdict().reason == "too_few_cycles"
