@@ -124,7 +124,6 @@ class Condition:
     """Something the detector says is going on now, and what the policy did about it."""
 
     reason: str
-    since: float  # when the detector reported it
     began: float  # when it began (a hold's last breath movement, a shallow spell's first shallow breath)
     cued: bool = False
     skipped: str | None = None  # why it is held back, so far
@@ -183,7 +182,7 @@ def step(
     if inputs.day is not None and inputs.day != state.day:
         state = replace(state, day=inputs.day, today=0, dismissed=())
     for event in events:
-        state = _on_event(state, event, inputs, config, out)
+        state = _on_event(state, event, config, out)
     if state.idle:
         return state, out
     return _on_time(state, now, inputs, config, out), out
@@ -299,7 +298,7 @@ def why_not(
 # --- internals -------------------------------------------------------------------
 
 
-def _on_event(state: CueState, event: Event, inputs: Inputs, config: "CuesConfig", out: list[Event]) -> CueState:
+def _on_event(state: CueState, event: Event, config: "CuesConfig", out: list[Event]) -> CueState:
     name = event.name
     if name == "signal_lost":
         state = _end(state, event.t, "signal_lost", out)
@@ -311,7 +310,7 @@ def _on_event(state: CueState, event: Event, inputs: Inputs, config: "CuesConfig
         began = event.get("start")
         began = event.t if not isinstance(began, (int, float)) else min(float(began), event.t)
         kept = tuple(c for c in state.conditions if c.reason != reason)
-        return replace(state, conditions=kept + (Condition(reason, event.t, began),))
+        return replace(state, conditions=kept + (Condition(reason, began),))
     if name in ENDS:
         reason = ENDS[name]
         for c in state.conditions:

@@ -112,11 +112,6 @@ def nudge_block(wall: datetime, schedule: "ScheduleConfig", paused_until: dateti
     return None
 
 
-def nudges_allowed(wall: datetime, schedule: "ScheduleConfig") -> bool:
-    """Whether a nudge may be shown at this local time."""
-    return nudge_block(wall, schedule) is None
-
-
 def next_working_start(wall: datetime, schedule: "ScheduleConfig") -> datetime | None:
     """The start of the next working day's hours after today, as aware local time.
 
