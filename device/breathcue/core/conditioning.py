@@ -40,7 +40,8 @@ class Conditioner:
         self._slow = SosFilter(slow)
         self._quiet = SosFilter(butter_lowpass(2, QUIET_CUTOFF_HZ, rate_hz))
         self._high = SosFilter(butter_highpass(2, JERK_CUTOFF_HZ, rate_hz))
-        self._jerk_keep = math.exp(-1.0 / (JERK_SECONDS * rate_hz))
+        self._jerk_keep = keep = math.exp(-1.0 / (JERK_SECONDS * rate_hz))
+        self._jerk_take = 1.0 - keep
         self.jerk = 0.0  # the mean square of the high band: compare with a squared share of a depth
         self.fast_delay = group_delay(fast, BREATH_HZ, rate_hz)
         self.slow_delay = self.fast_delay + group_delay(slow, BREATH_HZ, rate_hz)
@@ -77,8 +78,7 @@ class Conditioner:
         A plain tuple: this runs for every sample on a Pi Zero.  ``jerk`` is updated too.
         """
         h = self._high.step(value)
-        keep = self._jerk_keep
-        self.jerk = keep * self.jerk + (1.0 - keep) * h * h
+        self.jerk = self._jerk_keep * self.jerk + self._jerk_take * h * h
         y = self._fast.step(value)
         dy = y - self.y
         self.y = y
