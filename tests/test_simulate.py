@@ -362,23 +362,28 @@ def test_acceptance_simulated_workday(tmp_path: Path):
 # --- the issue's acceptance: held-out-like recordings replayed -----------------------------
 
 REPLAYED = [(name, seed) for name in ("nk_resting_5min", "nk_eventrelated", "nk_resting_8min", "physio_belt") for seed in (0, 1)]
+REPLAYED += [("force", 0), ("force", 1), ("force", 2), ("cord", 3)]  # realistic holds on a force belt (as the issue's) and a cord
 
 
 @pytest.mark.parametrize("name, seed", REPLAYED)
 def test_acceptance_replayed_holds_get_hold_cues(tmp_path: Path, name: str, seed: int, capsys):
-    """A minute of a real belt recording with two spliced holds, replayed as the issue runs it.
+    """A minute of a real belt recording with two spliced holds (or a synthetic belt with two realistic ones),
+    replayed as the issue runs it: default settings but a 5 s cooldown.
 
     Every hold gets a hold cue between 5 s after it starts and hold_seconds + 2 s; no hold cue
     comes outside a hold.  (The splicing is the detector's validation helper: tests/validation.)
     """
     from .validation import recordings, scenarios
 
-    if not recordings.available(name):
+    if name in ("force", "cord"):
+        rec = scenarios.belt(name, 10.0, seed, bool(seed % 2))
+    elif not recordings.available(name):
         pytest.skip(f"{name} is not in ../shared/data/respiration")
-    rec = scenarios.heldout_like(name, 10.0, seed, invert=bool(seed % 2))
+    else:
+        rec = scenarios.heldout_like(name, 10.0, seed, invert=bool(seed % 2))
     csv = tmp_path / "belt.csv"  # headerless: unix time, belt force
     csv.write_text("".join(f"{1.7e9 + i / 10:.1f},{v:.6f}\n" for i, v in enumerate(rec.values)))
-    (tmp_path / "c.toml").write_text(EAGER + "cooldown_seconds = 5\nmax_per_hour = 60\n")
+    (tmp_path / "c.toml").write_text("[cues]\ncooldown_seconds = 5\n")
     events = tmp_path / "e.jsonl"
     code = main(["run", "--sim", "--config", str(tmp_path / "c.toml"), "--replay", str(csv), "--rate", "10", "--column", "2",
                  "--clock", "virtual", "--start", "2026-11-24T10:00:00", "--events-out", str(events)])
