@@ -51,7 +51,7 @@ def chest(rate: float, seed: int, parts: list[tuple[str, float, float]]) -> list
 
 def no_motion_rule(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(detector_module, "MOTION_SHARE", math.inf)
-    monkeypatch.setattr(detector_module, "MOTION_FLOOR", math.inf)
+    monkeypatch.setattr(detector_module, "MOTION_TIERS", ())
 
 
 def test_the_jerk_is_small_for_breathing_and_large_for_a_sway():

@@ -53,8 +53,8 @@ MAX_INTERVAL_SECONDS = 30.0  # a longer gap between breaths is no breathing inte
 READY_SWINGS = 3  # consistent swings needed after a (re)start before a hold or artefact can be called
 MOTION_SHARE = 0.3  # a swing whose jerk (RMS) passed this share of it was someone moving, not a breath...
 SHAKEN_SHARE = 0.2  # ...one whose jerk passed this share of it was no half of a breath either...
-MOTION_FLOOR = 10.0  # ...and so was one whose jerk passed this many times the calmest of the last FLOOR_SECONDS...
-MOTION_LEAST = 0.1  # ...and this share of the swing (more than a breath's own band leaves in the jerk)
+MOTION_TIERS = ((10.0, 0.1), (40.0, 0.04))  # ...and one whose jerk passed this many times the calmest of the
+# last FLOOR_SECONDS and this share of the swing (a breath's own band leaves a few hundredths in the jerk)
 FLOOR_SECONDS = 30.0  # (the calmest while the chest moved: a still chest, before or in a hold, says nothing of breathing's)
 FLOOR_SETTLE_SECONDS = 2.0  # the jerk's average needs this long after a start before its floor means anything
 RECENT_SECONDS = 8.0  # the range over this window is the depth before any swing, and caps the turning threshold
@@ -327,7 +327,10 @@ class BreathDetector:
         if peak > (MOTION_SHARE * swing) ** 2:
             return True
         floor = self._jerk_floor
-        return bool(floor) and peak > (MOTION_FLOOR**2) * floor.low and peak > (MOTION_LEAST * swing) ** 2
+        if not floor:
+            return False
+        low = floor.low
+        return any(peak > (times * times) * low and peak > (share * swing) ** 2 for times, share in MOTION_TIERS)
 
     # --- turning points and breaths ---------------------------------------
 
