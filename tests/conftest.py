@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import tempfile
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -38,16 +39,22 @@ def _no_stale_log_handler():
         root.removeHandler(handler)
 
 
+@pytest.fixture(scope="session")
+def _data_homes(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("data-homes")
+
+
 @pytest.fixture(autouse=True)
-def _own_data_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _own_data_home(_data_homes: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Give each test a data directory of its own, for the state a command finds without --state-dir.
 
     Otherwise `run --sim` and the like would share ``~/.local/share/breathcue-sim``
     with the other tests, the other pytest-xdist worker and the developer's
     own runs, and one test's history would show up in another's report.
-    Subprocesses inherit it through the environment.
+    Subprocesses inherit it through the environment. (mkdtemp in one folder:
+    tmp_path_factory.mktemp lists the whole base folder each time.)
     """
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data-home")))
+    monkeypatch.setenv("XDG_DATA_HOME", tempfile.mkdtemp(dir=_data_homes))
     monkeypatch.delenv("STATE_DIRECTORY", raising=False)
 
 
