@@ -39,6 +39,7 @@ MODULES: dict[str, list[str]] = {
     "core/rhythm.py": ["tests/test_stage_rhythm.py"],
     "core/patterns.py": ["tests/test_stage_patterns.py"],
     "core/calibration.py": ["tests/test_calibration.py", "tests/test_calibration_mutants.py"],
+    "core/holds.py": ["tests/test_stage_holds.py"],
     "core/cues.py": ["tests/test_cues.py", "tests/test_cues_events.py"],
     "core/filters.py": ["tests/test_filters.py"],
     "core/guided.py": ["tests/test_guided.py", "tests/test_calibration_mutants.py"],
