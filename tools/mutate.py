@@ -40,6 +40,7 @@ MODULES: dict[str, list[str]] = {
     "core/patterns.py": ["tests/test_stage_patterns.py"],
     "core/calibration.py": ["tests/test_calibration.py", "tests/test_calibration_mutants.py"],
     "core/holds.py": ["tests/test_stage_holds.py"],
+    "core/detector.py": ["tests/test_stage_detector.py", "tests/test_detector.py", "tests/test_detector_weak.py", "tests/test_detector_polarity.py"],
     "core/cues.py": ["tests/test_cues.py", "tests/test_cues_events.py"],
     "core/filters.py": ["tests/test_filters.py"],
     "core/guided.py": ["tests/test_guided.py", "tests/test_calibration_mutants.py"],
@@ -57,8 +58,6 @@ MODULES: dict[str, list[str]] = {
     ],
     "app.py": ["tests/test_daemon_wiring.py", "tests/test_simulate.py", "tests/test_sessions.py", *NOT_SLOW],
 }
-# The detector is being rebuilt as a pipeline of stages; it joins the default run when that lands.
-LATER = {"core/detector.py": ["tests/test_detector.py", "tests/test_detector_weak.py", "tests/test_detector_polarity.py"]}
 
 # app.py is mutated only in its cue and session wiring; the rest (the loop's timing, the status, the sinks)
 # is left to slower end-to-end tests.
@@ -98,9 +97,9 @@ def prepare(module: str, tests: list[str]) -> Path:
 
 
 def run(module: str) -> None:
-    tests = MODULES.get(module) or LATER.get(module)
+    tests = MODULES.get(module)
     if tests is None:
-        sys.exit(f"no test selection for {module}: one of {', '.join([*MODULES, *LATER])}")
+        sys.exit(f"no test selection for {module}: one of {', '.join(MODULES)}")
     where = prepare(module, tests)
     names = [f"breathcue.app.{name}__mutmut_*" for name in APP_WIRING] if module == "app.py" else []
     print(f"== {module}: mutmut against {' '.join(tests)}", flush=True)
