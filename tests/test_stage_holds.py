@@ -68,9 +68,18 @@ def test_the_chest_coming_back_over_the_half_breath_gives_the_hold_up():
     assert holds.returned(1.0 - 0.70) is False
     assert holds.returned(1.0 - 0.73) is True
     assert holds.returned(1.5) is False  # further up is no return
-    events = run(holds, lambda t: 1.0 - 0.05 * (t - 12.0), 20.0, 12.0)  # falls 0.05 a second: 0.72 back at 26.4 s
-    assert events[0] == (pytest.approx(20.0), "declare")
-    assert events[1][1] == "resume" and events[1][0] == pytest.approx(26.4, abs=2 / RATE)
+    # before it is a hold: coming back is enough (0.72 back at 19.2 s, falling 0.1 a second)
+    events = run(holds, lambda t: 1.0 - 0.1 * (t - 12.0), 8.0, 12.0)
+    assert events[0][1] == "resume" and events[0][0] == pytest.approx(19.2, abs=2 / RATE)
+    # a declared hold: only at breathing's pace (a movement over 0.55 of a depth); a slow sag and drift creep back
+    held = tracker(stop)
+    assert run(held, lambda t: 1.0, 8.0, 12.0) == [(pytest.approx(20.0), "declare")]
+    assert run(held, lambda t: 0.2, 2.0, 20.0, move=lambda t: 0.54) == []
+    assert run(held, lambda t: 0.2, 0.04, 22.0, move=lambda t: 0.56) == [(pytest.approx(22.04), "resume")]
+    deeper = tracker(Stop(10.0, 2.0, 1.6, 2.0))  # the pace is in depths of that hold
+    run(deeper, lambda t: 2.0, 8.0, 12.0)
+    assert run(deeper, lambda t: 0.4, 1.0, 20.0, move=lambda t: 1.08) == []
+    assert run(deeper, lambda t: 0.4, 0.04, 21.0, move=lambda t: 1.12) == [(pytest.approx(21.04), "resume")]
 
 
 def test_a_deep_half_breath_counts_as_returned_after_085_depths():
