@@ -19,6 +19,38 @@ from breathcue.core.types import Event, Sample
 from .validation.synth import Builder
 
 
+FIELDS = {  # docs/formats.md: each event's fields
+    "breath": {"onset", "peak", "end", "depth", "rel_depth", "rate_bpm", "inhale", "exhale", "inst_rate_bpm"},
+    "hold_start": {"start"},
+    "hold_end": {"start", "end", "duration"},
+    "signal_lost": {"start", "reason"},
+    "signal_ok": {"start"},
+    "artifact_start": {"start"},
+    "artifact_end": {"start"},
+    "shallow_start": {"start"},
+    "shallow_end": {"start"},
+    "rapid_start": {"start"},
+    "rapid_end": {"start"},
+}
+
+
+def check_contract(events: list[Event]) -> None:
+    """Every event as docs/formats.md has it: its fields, a time, in order, nothing reported before it happened."""
+    last = -1.0
+    for e in events:
+        assert set(e.fields) == FIELDS[e.name], e
+        assert isinstance(e.t, float) and e.t >= last, e
+        last = e.t
+        start = e.get("onset") if e.name == "breath" else e.get("start")
+        assert isinstance(start, float) and start <= e.t + 1e-9, e
+        if e.name == "hold_end":
+            assert start <= e.get("end") <= e.t and e.get("duration") == pytest.approx(e.get("end") - start), e
+        if e.name == "breath":
+            assert e.get("onset") < e.get("peak") < e.get("end") <= e.t, e
+            assert e.get("inhale") == pytest.approx(e.get("peak") - e.get("onset"))
+            assert e.get("exhale") == pytest.approx(e.get("end") - e.get("peak"))
+
+
 def run(samples: list[Sample], rate: float = 25.0, config: DetectorConfig | None = None, baseline: Baseline | None = None, finish: bool = True) -> tuple[list[Event], BreathDetector]:
     det = BreathDetector(config or DetectorConfig(), rate, baseline)
     events: list[Event] = []
@@ -26,6 +58,7 @@ def run(samples: list[Sample], rate: float = 25.0, config: DetectorConfig | None
         events += det.update(s)
     if finish:
         events += det.finish(samples[-1].t)
+    check_contract(events)
     return events, det
 
 
@@ -126,3 +159,167 @@ def test_a_baseline_without_a_polarity_leaves_it_to_the_breaths():
     assert near([b.get("peak") for b in breaths], sig.peaks, 0.5) == len(breaths) >= 11
     assert breaths[0].get("rel_depth") == pytest.approx(0.5, rel=0.15)  # against the calibrated depth from the first
     assert all(b.get("rel_depth") < 0.65 for b in breaths)  # which follows breathing only slowly
+
+
+def test_a_sample_without_a_value_or_a_reason_is_an_i2c_error():
+    sig = Builder(25, seed=9).breathe(4).build()
+    samples = sig.samples()
+    t = samples[-1].t
+    gap = [Sample(t + 0.04, None), Sample(t + 0.08, None), Sample(t + 0.12, 2.0)]
+    events, det = run(samples + gap, finish=False)
+    lost, ok = named(events, "signal_lost"), named(events, "signal_ok")
+    assert [(e.t, e.get("start"), e.get("reason")) for e in lost] == [(pytest.approx(t + 0.04), pytest.approx(t + 0.04), "i2c_error")]
+    assert [(e.t, e.get("start")) for e in ok] == [(pytest.approx(t + 0.12), pytest.approx(t + 0.04))]
+
+
+def test_breaths_carry_their_rate_and_the_instant_rate_from_the_peak_before():
+    sig = Builder(25, seed=3, depth=0.4).breathe(10, bpm=12).build()
+    events, det = run(sig.samples())
+    breaths = named(events, "breath")
+    assert len(breaths) == 10
+    assert breaths[0].get("inst_rate_bpm") is None and breaths[0].get("rate_bpm") is None
+    peaks = [b.get("peak") for b in breaths]
+    for k in range(1, len(breaths)):
+        assert breaths[k].get("inst_rate_bpm") == pytest.approx(60.0 / (peaks[k] - peaks[k - 1]))
+    intervals = [b - a for a, b in zip(peaks, peaks[1:])]
+    assert breaths[-1].get("rate_bpm") == pytest.approx(60.0 / sorted(intervals[-5:])[2])  # the median of the last five
+    assert det.status.rate_bpm == breaths[-1].get("rate_bpm")
+    assert det.status.breaths == 10 and det.status.state == "breathing"
+    assert breaths[2].get("rel_depth") == pytest.approx(1.0, abs=0.1)  # the third makes a cold start's baseline
+    assert det.status.rel_depth == pytest.approx(det.status.depth / det.baseline.depth)
+    assert det.baseline.rate_bpm == pytest.approx(12.0, rel=0.1) and det.baseline.polarity == "normal"
+
+
+def test_the_status_follows_what_is_going_on():
+    b = Builder(25, seed=16, depth=0.4)
+    det = BreathDetector(DetectorConfig(), 25)
+    assert det.status.state == "starting" and det.status.breaths == 0 and det.status.rel_depth is None
+    seen = []
+    for s in b.breathe(5).hold(15).breathe(5).motion(5).breathe(4).fault(2).breathe(4).build().samples():
+        det.update(s)
+        if not seen or seen[-1] != det.status.state:
+            seen.append(det.status.state)
+    assert seen == ["starting", "breathing", "hold", "breathing", "artifact", "breathing", "signal_lost", "breathing"]
+
+
+def test_a_hold_past_max_hold_seconds_ends_there_and_the_signal_is_lost_until_breathing_moves_it():
+    sig = Builder(25, seed=12, depth=0.4).breathe(5).hold(40, sag=0.05).breathe(5).build()
+    (start, end), = sig.holds
+    events, det = run(sig.samples(), config=DetectorConfig(max_hold_seconds=30))
+    assert [e.name for e in events if e.name != "breath"] == ["hold_start", "hold_end", "signal_lost", "signal_ok"]
+    hold_start, hold_end, lost, ok = (e for e in events if e.name != "breath")
+    assert hold_end.t == pytest.approx(hold_start.get("start") + 30.0, abs=0.05)
+    assert hold_end.get("end") == hold_end.t and hold_end.get("duration") == pytest.approx(30.0, abs=0.05)
+    assert lost.t == hold_end.t and lost.get("start") == hold_end.t and lost.get("reason") == "flat"
+    assert end < ok.t <= end + 2.0 and ok.get("start") == lost.get("start")  # the first breath after it moves the signal
+    after = [e for e in named(events, "breath") if e.t > ok.t]
+    assert len(after) >= 3 and det.status.state == "breathing"
+
+
+def test_motion_ends_a_hold_where_the_chest_was_still_and_is_an_artifact_until_calm():
+    b = Builder(25, seed=13, depth=0.4).breathe(6).hold(14)
+    moved_at = len(b.values) / 25
+    sig = b.motion(6).breathe(8).build()
+    events, det = run(sig.samples())
+    assert [e.name for e in events if e.name != "breath"] == ["hold_start", "hold_end", "artifact_start", "artifact_end"]
+    _, hold_end, art_start, art_end = (e for e in events if e.name != "breath")
+    assert moved_at < hold_end.t == art_start.t <= moved_at + 1.0
+    assert moved_at - 0.6 <= hold_end.get("end") <= moved_at + 0.1
+    assert art_start.get("start") == art_start.t and art_end.get("start") == art_start.t
+    assert moved_at + 6.0 + 3.0 <= art_end.t <= moved_at + 6.0 + 5.0  # three calm seconds after the movement
+    assert not [e for e in named(events, "breath") if art_start.t < e.get("peak") < moved_at + 6.0]
+
+
+def test_a_lost_signal_during_an_artifact_ends_the_artifact():
+    b = Builder(25, seed=13, depth=0.4).breathe(6).motion(4)
+    fault_at = len(b.values) / 25
+    sig = b.fault(2).breathe(8).build()
+    events, det = run(sig.samples())
+    assert [e.name for e in events if e.name != "breath"] == ["artifact_start", "artifact_end", "signal_lost", "signal_ok"]
+    art_start, art_end, lost, ok = (e for e in events if e.name != "breath")
+    assert art_end.t == lost.t == pytest.approx(fault_at) and art_end.get("start") == art_start.get("start")
+    assert ok.t == pytest.approx(fault_at + 2.0) and ok.get("start") == pytest.approx(fault_at)
+    assert len([e for e in named(events, "breath") if e.t > ok.t]) >= 5
+
+
+def test_a_long_artifact_relearns_the_depth():
+    b = Builder(25, seed=13, depth=0.4).breathe(6).motion(25).breathe(8, depth=0.2)
+    events, det = run(b.build().samples())
+    assert [e.name for e in events if e.name != "breath"][:2] == ["artifact_start", "artifact_end"]
+    late = [e for e in named(events, "breath") if e.t > named(events, "artifact_end")[0].t]
+    assert len(late) >= 5 and det.status.depth == pytest.approx(0.2, rel=0.2)
+
+
+def test_set_polarity_takes_outside_evidence_and_stops_guessing():
+    det = BreathDetector(DetectorConfig(), 25)
+    with pytest.raises(ValueError, match="polarity 'up': expected 'normal' or 'inverted'"):
+        det.set_polarity("up")
+    sig = Builder(25, seed=7, sign=-1.0, depth=0.4).breathe(16).build()
+    samples = sig.samples()
+    events: list[Event] = []
+    for s in samples[:100]:
+        events += det.update(s)
+    det.set_polarity("inverted")  # a paced session found it out
+    assert det.polarity == "inverted" and det.status.polarity == "inverted"
+    for s in samples[100:]:
+        events += det.update(s)
+    check_contract(events)
+    breaths = named(events, "breath")
+    assert len(breaths) >= 13 and near([e.get("peak") for e in breaths], sig.peaks, 0.5) == len(breaths)
+    assert breaths[0].t < 12.0  # reported soon after they end: nothing waits for a verdict
+
+    wrong = BreathDetector(DetectorConfig(), 25)
+    for s in samples[:500]:
+        wrong.update(s)
+    assert wrong.polarity == "inverted"  # learnt from the breaths by now
+    wrong.set_polarity("normal")  # a (mistaken) outside verdict is still the last word
+    later: list[Event] = []
+    for s in samples[500:]:
+        later += wrong.update(s)
+    assert wrong.polarity == "normal" and wrong.status.polarity == "normal"
+    assert near([e.get("peak") for e in named(later, "breath")], sig.peaks, 1.0) == 0
+    wrong.set_polarity("normal")
+    assert wrong.polarity == "normal"
+
+
+def test_finish_reports_a_last_breath_cut_off_in_its_exhale_but_not_one_barely_begun():
+    b = Builder(25, seed=3, depth=0.4).breathe(6, bpm=12)
+    values = b.values
+    last_peak = b.peaks[-1]
+    for cut, reported in ((last_peak + 2.0, True), (last_peak + 0.6, False)):
+        samples = [Sample(i / 25, v) for i, v in enumerate(values[: int(cut * 25)])]
+        events, det = run(samples, config=DetectorConfig(polarity="normal"))
+        peaks = [e.get("peak") for e in named(events, "breath")]
+        assert near(peaks, [last_peak], 0.5) == (1 if reported else 0)
+        assert len(peaks) == (6 if reported else 5)
+        without, _ = run(samples, config=DetectorConfig(polarity="normal"), finish=False)
+        assert len(named(without, "breath")) == 5
+
+
+def test_finish_gives_the_polarity_its_last_word_and_reports_the_breaths_kept_back():
+    sig = Builder(25, seed=0, depth=0.4, ripple=0.02, noise=0.01).breathe(6, bpm=12, inhale_share=0.48).build()
+    samples = sig.samples()
+    det = BreathDetector(DetectorConfig(), 25)
+    before: list[Event] = []
+    for s in samples:
+        before += det.update(s)
+    assert det.polarity is None and named(before, "breath") == []  # weak evidence: it abstains
+    after = det.finish(samples[-1].t)
+    assert det.polarity == "normal"
+    breaths = named(after, "breath")
+    assert len(breaths) == 6 and near([e.get("peak") for e in breaths], sig.peaks, 0.5) == 6
+    assert all(e.t == samples[-1].t for e in after)
+    same = BreathDetector(DetectorConfig(), 25)
+    for s in samples:
+        same.update(s)
+    assert same.finish(samples[-1].t + 1.0)[0].t == samples[-1].t + 1.0  # reported when the recording ended
+
+
+def test_finish_after_a_lost_signal_or_an_artifact_reports_nothing():
+    sig = Builder(25, seed=3, depth=0.4).breathe(6).fault(1).build()
+    events, det = run(sig.samples(), finish=False)
+    assert det.finish(sig.samples()[-1].t) == []
+    sig = Builder(25, seed=13, depth=0.4).breathe(6).motion(4).build()
+    events, det = run(sig.samples(), finish=False)
+    assert det.status.state == "artifact" and det.finish(sig.samples()[-1].t) == []
+    assert BreathDetector(DetectorConfig(), 25).finish(0.0) == []
