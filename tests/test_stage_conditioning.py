@@ -135,3 +135,44 @@ def test_a_value_unchanged_for_a_while_is_stuck_and_a_change_or_a_gap_ends_the_r
     assert cond.stuck_since == 5.0
     assert cond.stuck_for(5.5, None) == 0.0
     assert cond.stuck_for(6.0, None) == 0.0  # gaps in a row are no stuck value either
+
+
+@pytest.mark.parametrize("rate", [10.0, 25.0])
+def test_the_jerk_is_small_for_breathing_and_a_heartbeat_and_large_for_someone_moving(rate):
+    def jerk_of(signal) -> float:
+        cond = Conditioner(rate)
+        cond.start(0.0, signal(0.0))
+        assert cond.jerk == 0.0
+        rms = []
+        for i in range(1, int(20 * rate) + 1):
+            t = i / rate
+            cond.step(t, signal(t))
+            if t > 10.0:
+                rms.append(math.sqrt(cond.jerk))
+        return max(rms)
+
+    breathing = jerk_of(lambda t: math.sin(2 * math.pi * 0.25 * t) + 0.03 * math.sin(2 * math.pi * 1.1 * t))
+    moving = jerk_of(lambda t: math.sin(2 * math.pi * 0.25 * t) + 0.5 * math.sin(2 * math.pi * 2.0 * t))
+    assert breathing < 0.05  # a few hundredths of a breath
+    assert moving > 0.25  # a sway at 2 Hz of half a breath: most of it
+    # about a second of memory: a knock is gone from it a few seconds later
+    cond = Conditioner(rate)
+    cond.start(0.0, 0.0)
+    for i in range(1, int(10 * rate) + 1):
+        t = i / rate
+        cond.step(t, 1.0 if 2.0 <= t < 2.2 else 0.0)
+        if abs(t - 2.4) < 0.5 / rate:
+            knocked = cond.jerk
+    assert knocked > 0.01 and cond.jerk < knocked * 1e-3
+
+
+def test_start_afresh_forgets_the_jerk():
+    cond = Conditioner(25.0)
+    cond.start(0.0, 0.0)
+    for i in range(1, 51):
+        cond.step(i / 25, 0.5 * math.sin(2 * math.pi * 2.0 * i / 25))
+    assert cond.jerk > 0.01
+    cond.start(2.04, 0.3)
+    assert cond.jerk == 0.0
+    cond.step(2.08, 0.3)
+    assert cond.jerk == pytest.approx(0.0, abs=1e-12)  # the high band starts settled at the value

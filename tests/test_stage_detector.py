@@ -10,6 +10,9 @@ and a hold cut short ends where it ended, not where the detector noticed.
 
 from __future__ import annotations
 
+import math
+import random
+
 import pytest
 
 from breathcue.config import DetectorConfig
@@ -266,6 +269,7 @@ def test_set_polarity_takes_outside_evidence_and_stops_guessing():
     check_contract(events)
     breaths = named(events, "breath")
     assert len(breaths) >= 13 and near([e.get("peak") for e in breaths], sig.peaks, 0.5) == len(breaths)
+    assert all(e.get("depth") == pytest.approx(0.4, rel=0.1) for e in breaths)
     assert breaths[0].t < 12.0  # reported soon after they end: nothing waits for a verdict
 
     wrong = BreathDetector(DetectorConfig(), 25)
@@ -278,6 +282,7 @@ def test_set_polarity_takes_outside_evidence_and_stops_guessing():
         later += wrong.update(s)
     assert wrong.polarity == "normal" and wrong.status.polarity == "normal"
     assert near([e.get("peak") for e in named(later, "breath")], sig.peaks, 1.0) == 0
+    assert all(e.get("depth") == pytest.approx(0.4, rel=0.15) for e in named(later, "breath"))
     wrong.set_polarity("normal")
     assert wrong.polarity == "normal"
 
@@ -323,3 +328,155 @@ def test_finish_after_a_lost_signal_or_an_artifact_reports_nothing():
     events, det = run(sig.samples(), finish=False)
     assert det.status.state == "artifact" and det.finish(sig.samples()[-1].t) == []
     assert BreathDetector(DetectorConfig(), 25).finish(0.0) == []
+
+
+@pytest.mark.parametrize("polarity", ["normal", "auto"])
+def test_after_a_hold_at_end_expiration_the_breath_before_is_over_and_the_next_starts_where_it_ends(polarity):
+    sig = Builder(25, seed=4, depth=0.4).breathe(5, bpm=12).hold(14).breathe(4).build()
+    (start, end), = sig.holds
+    events, det = run(sig.samples(), config=DetectorConfig(polarity=polarity))
+    hold_start, hold_end = named(events, "hold_start")[0], named(events, "hold_end")[0]
+    assert abs(hold_start.get("start") - start) <= 0.5 and abs(hold_end.get("end") - end) <= 0.6
+    before = [e for e in named(events, "breath") if e.get("peak") < start]
+    after = [e for e in named(events, "breath") if e.get("peak") > end]
+    assert len(before) == 5 and len(after) == 4
+    assert before[-1].t == hold_start.t  # reported when the hold is declared, not when breathing resumes
+    assert before[-1].get("end") == pytest.approx(hold_start.get("start"))
+    assert after[0].get("onset") == pytest.approx(hold_end.get("end"))
+    assert after[0].get("inst_rate_bpm") is None  # no breathing interval spans a hold
+    assert after[1].get("inst_rate_bpm") == pytest.approx(60.0 / (after[1].get("peak") - after[0].get("peak")))
+
+
+@pytest.mark.parametrize("polarity", ["normal", "auto"])
+def test_a_hold_at_full_inspiration_is_part_of_the_breath_it_tops(polarity):
+    sig = Builder(25, seed=4, depth=0.4).breathe(5, bpm=12, end_inhaled=True).hold(14).breathe(4).build()
+    (start, end), = sig.holds
+    events, det = run(sig.samples(), config=DetectorConfig(polarity=polarity))
+    hold_start, hold_end = named(events, "hold_start")[0], named(events, "hold_end")[0]
+    held = [e for e in named(events, "breath") if start - 1.0 < e.get("peak") < end]
+    assert len(held) == 1
+    # pinned where the chest stopped, just before the hold: never a wobble in it
+    assert hold_start.get("start") - 0.05 <= held[0].get("peak") <= hold_start.get("start")
+    assert held[0].get("end") >= hold_end.get("end")  # its exhale comes after the hold
+    assert held[0].get("exhale") >= hold_end.get("duration")
+    assert len(named(events, "breath")) == 9
+
+
+def test_a_hold_half_way_up_an_inhale_starts_where_the_chest_stopped():
+    b = Builder(25, seed=4, depth=0.4).breathe(5, bpm=12, stop="mid")
+    sig = b.hold(14).breathe(4).build()
+    (start, end), = sig.holds
+    events, det = run(sig.samples(), config=DetectorConfig(polarity="normal"))
+    hold_start = named(events, "hold_start")[0]
+    assert abs(hold_start.get("start") - start) <= 0.5
+    held = [e for e in named(events, "breath") if e.get("onset") < start < e.get("end")]
+    assert len(held) == 1 and held[0].get("peak") > end  # the inhale goes on after the hold
+
+
+def test_shallow_and_rapid_breathing_show_in_the_status_against_a_calibrated_baseline():
+    sig = Builder(25, seed=14, depth=0.4).breathe(4).breathe(8, depth=0.12).breathe(8).build()
+    det = BreathDetector(DetectorConfig(shallow_seconds=20), 25, Baseline(0.4, 12.0, "normal"))
+    states, events = [], []
+    for s in sig.samples():
+        events += det.update(s)
+        if not states or states[-1] != det.status.state:
+            states.append(det.status.state)
+    check_contract(events)
+    assert states == ["starting", "breathing", "shallow", "breathing"]
+    shallow = [e for e in named(events, "breath") if 22.0 < e.get("peak") < 58.0]
+    assert shallow and all(e.get("rel_depth") == pytest.approx(0.3, abs=0.08) for e in shallow)
+
+    sig = Builder(25, seed=15, depth=0.4).breathe(4, bpm=12).breathe(12, bpm=30).breathe(5, bpm=12).build()
+    det = BreathDetector(DetectorConfig(rapid_seconds=10), 25, Baseline(0.4, 12.0, "normal"))
+    states, events = [], []
+    for s in sig.samples():
+        events += det.update(s)
+        if not states or states[-1] != det.status.state:
+            states.append(det.status.state)
+    check_contract(events)
+    assert states == ["starting", "breathing", "rapid", "breathing"]
+    assert [e.name for e in events if e.name.startswith("rapid")] == ["rapid_start", "rapid_end"]
+
+
+def shaped(start: list[float], pieces: list[tuple[float, float]], seed: int = 1) -> tuple[list[float], list[float]]:
+    """``start``'s values, then smooth moves by ``(change, seconds)`` (0 change: a pause), with a little noise.
+
+    Returns the values and the time each piece ends.
+    """
+    rng = random.Random(seed)
+    values, ends = list(start), []
+    level = start[-1]
+    for change, seconds in pieces:
+        n = int(round(seconds * 25))
+        for i in range(n):
+            values.append(level + change * (0.5 - 0.5 * math.cos(math.pi * (i + 1) / n)) + rng.gauss(0.0, 0.002))
+        level += change
+        ends.append(len(values) / 25)
+    return values, ends
+
+
+def samples_of(values: list[float]) -> list[Sample]:
+    return [Sample(i / 25, v) for i, v in enumerate(values)]
+
+
+def test_a_pause_on_the_way_up_is_no_hold_start_the_hold_starts_at_the_top():
+    breaths = Builder(25, seed=4, depth=0.4).breathe(5, bpm=12).values
+    values, ends = shaped(breaths, [(0.2, 0.8), (0.0, 3.0), (0.2, 0.8), (-0.01, 14.0), (-0.39, 2.0)])
+    values += [v - 2.0 + values[-1] for v in Builder(25, seed=5, depth=0.4).breathe(4).values]
+    events, _ = run(samples_of(values))
+    top = ends[2]
+    assert [e.name for e in events if e.name != "breath"] == ["hold_start", "hold_end"]
+    hold_start = named(events, "hold_start")[0]
+    assert top - 0.6 <= hold_start.get("start") <= top + 0.3  # not at the pause, 3.8 s before
+
+
+@pytest.mark.parametrize("polarity", ["normal", "auto"])
+def test_an_inhale_after_a_pause_at_the_bottom_moves_the_hold_start_to_where_it_stopped(polarity):
+    breaths = Builder(25, seed=4, depth=0.4).breathe(5, bpm=12).values
+    values, ends = shaped(breaths, [(0.0, 3.0), (0.2, 1.0), (0.0, 14.0), (0.2, 1.0), (-0.4, 2.0)])
+    values += [v - 2.0 + values[-1] for v in Builder(25, seed=5, depth=0.4).breathe(4).values]
+    events, _ = run(samples_of(values), config=DetectorConfig(polarity=polarity))
+    held_from = ends[1]
+    assert [e.name for e in events if e.name != "breath"] == ["hold_start", "hold_end"]
+    assert held_from - 0.6 <= named(events, "hold_start")[0].get("start") <= held_from + 0.3
+
+
+def test_breathing_again_at_half_the_depth_from_a_held_full_chest_ends_the_hold():
+    held = Builder(25, seed=4, depth=0.4).breathe(5, bpm=12, end_inhaled=True).hold(12, sag=0.05).values[:-50]
+    again = len(held) / 25
+    rng = random.Random(2)
+    values = held + [held[-1] - 0.1 + 0.1 * math.cos(2 * math.pi * i / 25 / 5.0) + rng.gauss(0.0, 0.002) for i in range(30 * 25)]
+    events, det = run(samples_of(values))
+    assert [e.name for e in events if e.name != "breath"] == ["hold_start", "hold_end"]
+    hold_end = named(events, "hold_end")[0]
+    assert again - 0.5 <= hold_end.get("end") and hold_end.t <= again + 10.0
+    assert det.status.state == "breathing"
+
+
+def test_small_regular_breathing_through_a_hold_past_max_hold_seconds_is_a_loose_strap():
+    held = Builder(25, seed=4, depth=0.4).breathe(6, bpm=12).hold(12, sag=0.02).values
+    rng = random.Random(3)
+    tiny = [held[-1] + 0.02 * (1 - math.cos(2 * math.pi * i / 25 / 5.0)) + rng.gauss(0, 0.001) for i in range(40 * 25)]
+    events, det = run(samples_of(held + tiny), config=DetectorConfig(max_hold_seconds=25))
+    assert [e.name for e in events if e.name != "breath"] == ["hold_start", "hold_end", "signal_lost"]
+    hold_start, hold_end, lost = (e for e in events if e.name != "breath")
+    assert hold_end.t == lost.t == pytest.approx(hold_start.get("start") + 25.0, abs=0.05)
+    assert lost.get("reason") == "weak" and lost.get("start") == lost.t  # "check the strap", not "flat"
+    assert det.status.state == "signal_lost"
+
+
+def test_motion_is_measured_against_the_calibrated_depth_when_breathing_is_shallower():
+    sig = Builder(25, seed=13, depth=0.25).breathe(6).motion(8, size=3.0).breathe(6).build()
+    cold, _ = run(sig.samples())
+    assert [e.name for e in cold if e.name.startswith("artifact")] == ["artifact_start", "artifact_end"]
+    calibrated, _ = run(sig.samples(), baseline=Baseline(1.0, 12.0, "normal"))
+    assert [e.name for e in calibrated if e.name.startswith("artifact")] == []  # three of its depths is more
+    assert [e.name for e in calibrated if e.name != "breath"] == ["shallow_start"]
+
+
+def test_after_an_artifact_three_breaths_make_a_hold_possible_again():
+    sig = Builder(25, seed=13, depth=0.4).breathe(6).motion(6).breathe(3).hold(14).breathe(3).build()
+    (start, end), = sig.holds
+    events, _ = run(sig.samples())
+    assert [e.name for e in events if e.name != "breath"] == ["artifact_start", "artifact_end", "hold_start", "hold_end"]
+    assert abs(named(events, "hold_start")[0].get("start") - start) <= 0.6
