@@ -152,6 +152,8 @@ def test_the_jerk_is_small_for_breathing_and_a_heartbeat_and_large_for_someone_m
         return max(rms)
 
     breathing = jerk_of(lambda t: math.sin(2 * math.pi * 0.25 * t) + 0.03 * math.sin(2 * math.pi * 1.1 * t))
+    # a second-order high-pass at 1.2 Hz leaves (0.25 / 1.2) ** 2 of a breath's swing: RMS about 0.03
+    assert 0.02 < jerk_of(lambda t: math.sin(2 * math.pi * 0.25 * t)) < 0.04
     moving = jerk_of(lambda t: math.sin(2 * math.pi * 0.25 * t) + 0.5 * math.sin(2 * math.pi * 2.0 * t))
     assert breathing < 0.05  # a few hundredths of a breath
     assert moving > 0.25  # a sway at 2 Hz of half a breath: most of it
@@ -163,7 +165,10 @@ def test_the_jerk_is_small_for_breathing_and_a_heartbeat_and_large_for_someone_m
         cond.step(t, 1.0 if 2.0 <= t < 2.2 else 0.0)
         if abs(t - 2.4) < 0.5 / rate:
             knocked = cond.jerk
+        if abs(t - 4.4) < 0.5 / rate:
+            later = cond.jerk
     assert knocked > 0.01 and cond.jerk < knocked * 1e-3
+    assert later == pytest.approx(knocked * math.exp(-2.0), rel=0.15)  # a mean square over about a second
 
 
 def test_start_afresh_forgets_the_jerk():
