@@ -55,6 +55,10 @@ MODULES: dict[str, list[str]] = {
     "history.py": [
         "tests/test_history.py", "tests/test_history_rows.py", "tests/test_damaged_state.py", "tests/test_history_mutants.py",
         "tests/test_report.py::test_forget_before_a_day_and_all", "tests/test_report.py::test_forget_all_while_the_daemon_runs",
+        # a simulated day in a subprocess or through the report: slow for every mutant of connect(), and what they
+        # check of history.py, tests/test_history_mutants.py checks in-process (a forked reader)
+        "--deselect", "tests/test_damaged_state.py::test_report_and_export_by_a_user_who_may_only_read",
+        "--deselect", "tests/test_damaged_state.py::test_report_and_export_of_a_damaged_history_are_one_line",
     ],
     "app.py": ["tests/test_daemon_wiring.py", "tests/test_simulate.py", "tests/test_sessions.py", *NOT_SLOW],
 }
