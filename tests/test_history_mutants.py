@@ -499,3 +499,23 @@ def test_a_crash_left_log_files_others_could_read_and_the_next_start_closes_them
     finally:
         conn.close()
         crashed.close()
+
+
+def test_a_failure_after_writes_that_worked_is_news_logged_at_once_without_a_count(tmp_path: Path, caplog):
+    path = tmp_path / "h.sqlite3"
+    writer = history.Writer(path, monotonic=lambda: 0.0)
+    good = history.Batch()
+    good.minute(0.0).breaths = 1
+    with caplog.at_level(logging.ERROR, logger="breathcue.history"):
+        writer.put(good)
+        for _ in range(5000):  # until it is written (5 s at most)
+            if writer.written:
+                break
+            time.sleep(0.001)
+        writer.conn.execute("DROP TABLE minutes")  # the card fails from now on
+        bad = history.Batch()
+        bad.minute(60.0).breaths = 1
+        writer.put(bad)
+        writer.close()
+    assert writer.written == 1 and writer.failures == 1
+    assert caplog.messages == [f"history: a batch could not be written to {path} and is lost: no such table: minutes"]
