@@ -137,10 +137,11 @@ def test_what_baseline_json_keeps_beside_the_baseline_and_the_result_in_words():
 # --- the guided polarity, continued --------------------------------------------------------------
 
 
-def sine_pairs(rate: float, seconds: float, lag: float, sign: float = 1.0, period: float = 10.0) -> list[tuple[float | None, float]]:
+def sine_pairs(rate: float, seconds: float, lag: float, sign: float = 1.0, period: float = 10.0, start: float = 0.0) -> list[tuple[float | None, float]]:
+    """A clean follower of a guide whose first breath begins ``start`` s in."""
     pairs: list[tuple[float | None, float]] = []
     for i in range(int(seconds * rate)):
-        t = i / rate
+        t = i / rate - start
         pairs.append((1.6 + sign * 0.3 * (0.5 - 0.5 * math.cos(2 * math.pi * (t - lag) / period)),
                       0.5 - 0.5 * math.cos(2 * math.pi * t / period)))
     return pairs
@@ -172,11 +173,22 @@ def test_unreadable_samples_that_come_as_nan_are_left_out_like_missing_ones():
 
 
 def test_guide_cycles_are_counted_from_when_the_filters_have_settled():
-    g = decide(sine_pairs(RATE, 40.0, 1.0))  # the guide rises through half a breath at 2.5, 12.5, 22.5 and 32.5 s
-    assert g.cycles == 3  # not the one at 2.5 s, before the 6 s of settling
+    g = decide(sine_pairs(RATE, 40.0, 1.0, start=2.0))  # the guide rises through half a breath at 4.5, 14.5, 24.5, 34.5 s
+    assert g.cycles == 3  # not the one at 4.5 s, within the 6 s of settling
     assert g.verdict().cycles == 3
 
 
 def test_no_correlated_stretch_yet_has_no_swing():
     g = decide(sine_pairs(RATE, 5.0, 1.0))  # still settling
     assert g.swing == 0.0 and g.verdict().reason == "too_few_cycles"
+
+
+def test_a_strap_that_drifts_as_the_belt_loosens_still_correlates_as_a_correlation():
+    g = GuidedPolarity(RATE, 0.08)
+    for i in range(int(40 * RATE)):
+        t = i / RATE
+        drift = 0.005 * t  # 0.2 V over the 40 s, one way
+        g.update(1.6 + 0.3 * (0.5 - 0.5 * math.cos(2 * math.pi * (t - 1.0) / 10.0)) + drift, 0.5 - 0.5 * math.cos(2 * math.pi * t / 10.0))
+    v = g.verdict()
+    assert all(-1.0 <= r <= 1.0 for _, r in g.correlations())  # Pearson's r, whatever the drift left after the high-pass
+    assert v.polarity == "normal" and 0.99 < v.correlation <= 1.0 and v.swing == pytest.approx(0.3, abs=0.02)
