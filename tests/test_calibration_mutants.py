@@ -192,3 +192,39 @@ def test_a_strap_that_drifts_as_the_belt_loosens_still_correlates_as_a_correlati
     v = g.verdict()
     assert all(-1.0 <= r <= 1.0 for _, r in g.correlations())  # Pearson's r, whatever the drift left after the high-pass
     assert v.polarity == "normal" and 0.99 < v.correlation <= 1.0 and v.swing == pytest.approx(0.3, abs=0.02)
+
+
+def test_an_abstention_still_reports_the_best_lag_its_size_and_the_cycles_seen():
+    v = decide(sine_pairs(RATE, 40.0, 1.0)[: int(25 * RATE)]).verdict()  # 25 s: two cycles after settling
+    assert v.reason == "too_few_cycles" and v.polarity is None
+    assert v.lag_seconds == pytest.approx(1.0, abs=0.21) and v.confidence == abs(v.correlation) > 0.9 and v.cycles == 2
+
+
+def test_the_lags_searched_run_from_3_s_ahead_to_6_s_behind():
+    lags = [lag for lag, _ in decide(sine_pairs(RATE, 10.0, 1.0)).correlations()]
+    assert lags[0] == pytest.approx(-3.0) and lags[-1] == pytest.approx(6.0) and len(lags) == 46
+
+
+def test_following_just_too_late_is_an_implausible_lag_not_a_guess():
+    v = decide(sine_pairs(RATE, 40.0, 3.0)).verdict()  # 3 s behind the light: past the 2.4 s people show
+    assert v.polarity is None and v.reason == "implausible_lag"
+
+
+def test_without_a_smallest_swing_even_a_faint_strap_decides_but_a_stuck_one_never_does():
+    faint = GuidedPolarity(RATE)
+    stuck = GuidedPolarity(RATE)
+    for value, guide in sine_pairs(RATE, 40.0, 1.0):
+        faint.update(1.6 + (value - 1.6) / 30.0, guide)  # 0.01 V a breath
+        stuck.update(1.6, guide)
+    assert faint.verdict().polarity == "normal"
+    assert stuck.verdict().polarity is None and stuck.verdict().reason == "not_following"
+    assert all(r == 0.0 for _, r in stuck.correlations())
+
+
+def test_a_5_hz_sensor_keeps_the_lag_grid_at_a_fifth_of_a_second():
+    v = decide(sine_pairs(5.0, 40.0, 1.4), rate=5.0).verdict()
+    assert v.polarity == "normal" and v.lag_seconds == pytest.approx(1.4, abs=0.01)
+
+
+def test_any_rate_above_0_is_taken():
+    assert GuidedPolarity(0.5).cycles == 0
