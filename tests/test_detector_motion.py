@@ -118,3 +118,15 @@ def test_a_bend_far_above_the_calm_jerk_is_motion_even_when_its_sway_is_small_ag
     assert not named(detect(x, 25.0), "hold_start")
     monkeypatch.setattr(detector_module, "MOTION_TIERS", detector_module.MOTION_TIERS[:1])
     assert named(detect(x, 25.0), "hold_start")
+
+
+@pytest.mark.parametrize("rate", [10.0, 25.0])
+def test_shallow_breathing_after_a_hold_ends_it_before_the_strap_is_blamed(rate):
+    """Breathing a quarter of the usual depth (too small to turn, big enough to trust) ends a declared hold
+    after three regular cycles (rhythm.HELD_TURNS), at the first of them, not after max_hold_seconds."""
+    b = Builder(rate, seed=7).breathe(8).hold(15.0, sag=0.05).breathe(14, depth=0.26)
+    events = detect(b.build().values, rate)
+    (held_from, held_to), = b.holds
+    ends = named(events, "hold_end")
+    assert len(named(events, "hold_start")) == 1 and not named(events, "signal_lost")
+    assert len(ends) == 1 and ends[0].t <= held_to + 25.0 and 0.0 <= ends[0].get("end") - held_to <= 5.0

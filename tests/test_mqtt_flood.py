@@ -81,9 +81,9 @@ def test_twenty_thousand_commands_never_stall_the_light_and_retained_ones_are_ig
     # stall failed every run, noise does not (tests/bench has no such noise to allow for).
     for attempt in range(2):
         gaps, names, err = flood(tmp_path / f"run{attempt}")
-        assert len(gaps) > 150
-        if lost_frames(gaps) <= 0.02 * len(gaps) and max(gaps) < 0.25:
+        if len(gaps) > 150 and lost_frames(gaps) <= 0.02 * len(gaps) and max(gaps) < 0.25:
             break
+    assert len(gaps) > 150
     assert lost_frames(gaps) <= 0.02 * len(gaps), f"{lost_frames(gaps)} frames lost, longest gap {max(gaps) * 1000:.0f} ms"
     assert max(gaps) < 0.25, f"longest gap {max(gaps) * 1000:.0f} ms"
     assert "pause" not in names and "session_start" not in names  # the retained commands

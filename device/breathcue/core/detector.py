@@ -59,7 +59,7 @@ FLOOR_SECONDS = 30.0  # (the calmest while the chest moved: a still chest, befor
 FLOOR_SETTLE_SECONDS = 2.0  # the jerk's average needs this long after a start before its floor means anything
 RECENT_SECONDS = 8.0  # the range over this window is the depth before any swing, and caps the turning threshold
 RECENT_STEP_SECONDS = 0.2  # ...updated this often: a coarse scale needs no more
-HELD_TURNS = 64  # turns kept while the polarity is unknown
+KEPT_TURNS = 64  # turns kept while the polarity is unknown
 # Stillness and holds.
 STILL_SHARE = 0.2  # the chest is still while its movement stays under this share of the depth
 CALM_SHARE = 1.2  # stillness is judged on at most this many baselines (sighs inflate the typical depth)
@@ -114,7 +114,7 @@ class BreathDetector:
             self._vote = PolarityVote(1 if baseline.polarity == "normal" else -1, learning=False)
         else:
             self._vote = PolarityVote()
-        self._held_turns: deque[Turn] = deque(maxlen=HELD_TURNS)  # turns kept back while the polarity is unknown
+        self._held_turns: deque[Turn] = deque(maxlen=KEPT_TURNS)  # turns kept back while the polarity is unknown
         self._recent_range = SlidingRange(RECENT_SECONDS)
         self._jerk_floor = SlidingRange(FLOOR_SECONDS)  # its low: breathing's own jerk (the sensor, the heart)
         self._floor_due = 0.0
@@ -536,8 +536,9 @@ class BreathDetector:
         holds = self._holds
         if holds.held:  # breathing again, if shallow: only a long, regular rhythm of breath size ends a hold
             if rhythm.regular(period, HELD_TURNS) and not self._weak(HELD_TURNS):
+                began = rhythm.began(HELD_TURNS) - self._slow_delay  # breathing was back by its first small turn
+                holds.last_still = max(holds.stop.start, min(holds.last_still, began))
                 self._resume(t, events)
-                self._rescale(t, rhythm.swings(HELD_TURNS))
             return
         if not rhythm.regular(period):
             return

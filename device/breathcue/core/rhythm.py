@@ -70,6 +70,10 @@ class SmallRhythm:
         swings = [abs(b[1] - a[1]) for a, b in zip(recent, recent[1:])]
         return max(swings) <= (SWING_SPREAD if period else FREE_SWING_SPREAD) * min(swings)
 
+    def began(self, count: int = RHYTHM_TURNS) -> float:
+        """When the first of the last ``count`` turning points came (where that rhythm began), as the signal had it."""
+        return self._turns[-count][0]
+
     def swings(self, count: int = RHYTHM_TURNS) -> list[float]:
         turns = list(self._turns)[-count:]
         return [abs(b[1] - a[1]) for a, b in zip(turns, turns[1:])]
