@@ -526,7 +526,6 @@ def test_a_real_held_chests_sag_and_wobble_neither_move_the_start_nor_end_the_ho
     assert abs(named(events, "hold_end")[0].get("end") - end) <= 1.0
 
 
-@pytest.mark.xfail(strict=True, reason="core/detector.py's HELD_TURNS = 64 (turns kept back) shadows rhythm.HELD_TURNS = 7, so a declared hold never ends at small regular breathing (issue 15 report)")
 def test_shallow_regular_breathing_after_a_declared_hold_ends_it_and_is_counted_at_its_own_depth():
     held = Builder(25, seed=4, depth=0.4).breathe(6, bpm=12).hold(12, sag=0.02).values
     again = len(held) / 25
