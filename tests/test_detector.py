@@ -11,6 +11,7 @@ from breathcue.config import DetectorConfig
 from breathcue.core.detector import Baseline, BreathDetector
 from breathcue.core.types import Event, Sample
 
+from .validation.run import detect
 from .validation.synth import Builder
 
 PERIOD_EVENTS = {"hold", "shallow", "rapid", "artifact"}
@@ -244,3 +245,12 @@ def test_config_checks_max_hold_against_hold_seconds():
     with pytest.raises(ConfigError, match="max_hold_seconds"):
         parse({"detector": {"hold_seconds": 30.0, "max_hold_seconds": 20.0}})
     assert dataclasses.replace(DetectorConfig(), polarity="inverted").polarity == "inverted"
+
+
+def test_a_shallow_spell_ends_even_when_shallow_seconds_holds_fewer_than_three_breaths():
+    """detector.shallow_seconds may be 5-10 s: the three deep breaths that end a spell are the last three, not the window's."""
+    b = Builder(25, seed=14, depth=0.4).breathe(4).breathe(8, depth=0.12)
+    deep_again = b.t
+    events = detect(b.breathe(6).build().values, 25.0, Baseline(0.4, 12, "normal"), shallow_seconds=10)
+    assert [e.name for e in events if e.name.startswith("shallow")] == ["shallow_start", "shallow_end"]
+    assert [e.t for e in events if e.name == "shallow_end"][0] <= deep_again + 18.0  # at the third deep breath

@@ -44,6 +44,7 @@ class BreathPatterns:
         self._cold: list[float] = []
         self._adapted = 0
         self._recent: deque[tuple[float, float, float]] = deque()  # (end, onset, rel_depth) of breaths
+        self._last: deque[float] = deque(maxlen=SHALLOW_END_BREATHS)  # the last rel_depths, whatever the window
         self.shallow_start: float | None = None
         self.rapid_start: float | None = None
         self._above_rapid_since: float | None = None
@@ -69,6 +70,7 @@ class BreathPatterns:
         cfg = self.config
         recent = self._recent
         recent.append((end, onset, rel))
+        self._last.append(rel)
         while recent and recent[0][0] < now - cfg.shallow_seconds:
             recent.popleft()  # a breath reported late (after a polarity verdict) may leave nothing
         if self.shallow_start is None:
@@ -76,7 +78,7 @@ class BreathPatterns:
             if covered and len(recent) >= 3 and statistics.median(r for _, _, r in recent) < cfg.shallow_fraction:
                 self.shallow_start = next(o for _, o, r in recent if r < cfg.shallow_fraction)
                 events.append(Event("shallow_start", now, {"start": self.shallow_start}))
-        elif len(recent) >= SHALLOW_END_BREATHS and all(r >= cfg.shallow_fraction for _, _, r in list(recent)[-SHALLOW_END_BREATHS:]):
+        elif len(self._last) == SHALLOW_END_BREATHS and all(r >= cfg.shallow_fraction for r in self._last):
             events.append(Event("shallow_end", now, {"start": self.shallow_start}))
             self.shallow_start = None
 
