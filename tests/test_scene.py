@@ -191,9 +191,9 @@ def test_a_button_action_blinks_its_colour_over_the_picture_as_often_as_it_says(
     colour, blinks, seconds = ACKS[kind]
     lk = look(mode="off")
     for k in range(1, 40):
-        t = seconds * k / 40
+        t = 50.0 + seconds * k / 40  # pressed at 50 s
         w = math.sin(math.pi * blinks * k / 40) ** 2
-        assert solid(draw(lk, t, View(ack=Ack(kind, 0.0)))) == pytest.approx(scaled(colour, w))
+        assert solid(draw(lk, t, View(ack=Ack(kind, 50.0)))) == pytest.approx(scaled(colour, w))
     assert draw(lk, seconds, View(ack=Ack(kind, 0.0))) == Frame.dark(6)  # over
 
 
@@ -250,3 +250,19 @@ def test_a_lost_sample_holds_the_light_and_the_next_starts_afresh():
     assert mirror.update(4.0, None) == held
     assert mirror.update(4.04, 5.0) == held  # a new start: no range yet, the light stays where it was
     assert mirror.update(4.08, 5.0) == 0.0  # a flat signal has no breath to show
+
+
+def test_a_new_mirror_is_dark_until_the_breath_shows_a_range():
+    mirror = BreathMirror()
+    assert mirror.update(0.0, None) == 0.0 and mirror.update(0.04, 1.7) == 0.0
+
+
+def test_a_fill_session_and_the_recovery_after_a_cue_use_the_looks_curve_and_mirror():
+    gamma = Look(6, 0.1, Curve(2.2), COLOURS, AMBER, "mirror", 0.35, PacedSession(Pattern.at_rate(6.0)), True)
+    box = PacedSession(Pattern(4.0, 4.0, 4.0, 4.0))
+    drawn = draw(gamma, 0.0, View(session=(box, 1.7, "fill")))  # the arc's edge inside a pixel
+    assert drawn == pacer(box.guide(1.7), "fill", COLOURS, 6, 0.1, Curve(2.2))
+    assert drawn != pacer(box.guide(1.7), "fill", COLOURS, 6, 0.1, CIE)
+    rec = Recovery(0.0, 1, Pacer(6.0, 2.0), 1)  # one calm breath, 2 s to 12 s; its last exhale from 6 s
+    into = draw(gamma, 9.0, View(recovery=rec, mirror=0.8))
+    assert into != draw(gamma, 9.0, View(recovery=rec, mirror=0.0))  # it fades into the user's own breath
