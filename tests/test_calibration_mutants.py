@@ -228,3 +228,30 @@ def test_a_5_hz_sensor_keeps_the_lag_grid_at_a_fifth_of_a_second():
 
 def test_any_rate_above_0_is_taken():
     assert GuidedPolarity(0.5).cycles == 0
+
+
+def test_a_calibration_started_later_on_the_clock_counts_from_its_own_start():
+    cal = Calibration(DetectorConfig(), RATE, 30.0, start=100.0)
+    for n in range(int(30 * RATE) + 1):  # a slow swell: no breaths
+        t = n / RATE
+        cal.update(Sample(100.0 + t, 1.6 + math.sin(2 * math.pi * t / 15.0) + 1e-4 * math.sin(7 * t)))
+        if n == int(15 * RATE):
+            p = cal.progress(100.0 + t)
+            assert (p.phase, p.seconds, p.left, p.breaths, p.quality) == ("calm", 15.0, 55.0, 0, "quiet")
+    with pytest.raises(CalibrationError, match=r"^only \d breaths found in 30 s \(at least 4 needed\)"):
+        cal.outcome()
+
+
+def test_progress_lines_for_breathing_out_and_as_json():
+    p = Progress("guided", 43.26, 26.74, 7, "not_following", "out")
+    assert p.describe() == "breathe out as it dims, 27 s left; not following the light yet"
+    assert p.to_json_dict() == {"phase": "guided", "seconds": 43.3, "left": 26.7, "breaths": 7, "quality": "not_following", "guide": "out"}
+
+
+def test_the_result_says_volts_unless_told_otherwise():
+    from breathcue.core.calibration import Result
+    from breathcue.core.guided import Verdict
+    from breathcue.core.patterns import Baseline
+
+    result = Result(Baseline(0.25, 12.0, "normal"), 9, 70.0, Verdict("normal", None, 0.9, 1.0, 0.9, 0.3, 4))
+    assert result.describe() == "ready: 12 breaths a minute; your breaths move the strap by 0.25 V; a breath in pulls the signal up"
