@@ -20,6 +20,17 @@ from .ads1115_emulator import ADS1115Emulator
 from .test_ads1115 import driver, setup
 
 
+
+class NoPulse:
+    """An ALERT/RDY line that never pulses; it keeps how long each wait for it was allowed."""
+
+    def __init__(self) -> None:
+        self.timeouts: list[float] = []
+
+    def wait(self, timeout: float) -> bool:
+        self.timeouts.append(timeout)
+        return False
+
 def test_a_chip_that_does_not_keep_the_config_written_is_an_eio_naming_both_words():
     clock, emu = setup()
     real_write = emu.write_i2c_block_data
@@ -86,19 +97,12 @@ def test_no_ready_pulse_is_a_timeout_after_three_of_the_slowest_periods():
         adc.start()
         clock.advance(1.0)  # long settled
 
-        class NoPulse:
-            timeouts: list[float] = []
-
-            def wait(self, timeout):
-                self.timeouts.append(timeout)
-                return False
-
-        adc._ready = NoPulse()
+        adc._ready = no_pulse = NoPulse()
         with pytest.raises(TimeoutError) as info:
             adc.read_volts()
         assert info.value.errno == errno.ETIMEDOUT
         assert info.value.strerror == "ADS1115 at 0x48: no conversion-ready pulse on ALERT/RDY"
-        assert NoPulse.timeouts == [pytest.approx(3 / (860 * 0.9))]  # the oscillator may run 10 % slow
+        assert no_pulse.timeouts == [pytest.approx(3 / (860 * 0.9))]  # the oscillator may run 10 % slow
         adc.close()
         assert pin.when_activated is None  # close lets go of the pin
     finally:
@@ -115,17 +119,10 @@ def test_the_wait_for_the_first_pulse_includes_the_settling_time():
         settle = adc._settled_at - clock()
         assert settle > 0
 
-        class NoPulse:
-            timeouts: list[float] = []
-
-            def wait(self, timeout):
-                self.timeouts.append(timeout)
-                return False
-
-        adc._ready = NoPulse()
+        adc._ready = no_pulse = NoPulse()
         with pytest.raises(TimeoutError):
             adc.read_volts()
-        assert NoPulse.timeouts == [pytest.approx(settle + 3 / (860 * 0.9))]
+        assert no_pulse.timeouts == [pytest.approx(settle + 3 / (860 * 0.9))]
     finally:
         factory.close()
 

@@ -295,12 +295,16 @@ def daemon_at(default_config, wall: datetime) -> Daemon:
     return Daemon(default_config, VirtualClock(wall), SimulatedBreather(seed=1), RecordingRing(24))
 
 
+def open_and_close(default_config, tmp_path: Path, daemon: Daemon) -> None:
+    """Start the history as the daemon does (it counts the day's nudges then), and close it again."""
+    for sink in history.open_sinks(default_config, tmp_path, daemon):
+        sink.close()
+
+
 def test_a_first_start_has_its_whole_budget_and_says_nothing(default_config, tmp_path: Path, caplog):
     daemon = daemon_at(default_config, START)
     with caplog.at_level(logging.INFO):
-        sinks = history.open_sinks(default_config, tmp_path, daemon)
-    for sink in sinks:
-        sink.close()
+        open_and_close(default_config, tmp_path, daemon)
     assert daemon.status()["nudges"]["today"] == 0
     assert "nudges" not in caplog.text
 
@@ -309,9 +313,7 @@ def test_a_damaged_history_at_start_counts_the_days_nudges_from_0_and_says_why(d
     history.path_in(tmp_path).write_bytes(b"not a database " * 100)
     daemon = daemon_at(default_config, START)
     with caplog.at_level(logging.WARNING):
-        sinks = history.open_sinks(default_config, tmp_path, daemon)
-    for sink in sinks:
-        sink.close()
+        open_and_close(default_config, tmp_path, daemon)
     assert daemon.status()["nudges"]["today"] == 0
     assert any(re.fullmatch(r"the day's nudges start from 0: the history at .*history\.sqlite3 is damaged: .*", m) for m in caplog.messages)
 

@@ -374,26 +374,26 @@ def test_a_hold_half_way_up_an_inhale_starts_where_the_chest_stopped():
     assert len(held) == 1 and held[0].get("peak") > end  # the inhale goes on after the hold
 
 
-def test_shallow_and_rapid_breathing_show_in_the_status_against_a_calibrated_baseline():
-    sig = Builder(25, seed=14, depth=0.4).breathe(4).breathe(8, depth=0.12).breathe(8).build()
-    det = BreathDetector(DetectorConfig(shallow_seconds=20), 25, Baseline(0.4, 12.0, "normal"))
+def states_seen(det: BreathDetector, sig) -> tuple[list[str], list]:
+    """The states the status went through, in order, and every event."""
     states, events = [], []
     for s in sig.samples():
         events += det.update(s)
         if not states or states[-1] != det.status.state:
             states.append(det.status.state)
+    return states, events
+
+
+def test_shallow_and_rapid_breathing_show_in_the_status_against_a_calibrated_baseline():
+    sig = Builder(25, seed=14, depth=0.4).breathe(4).breathe(8, depth=0.12).breathe(8).build()
+    states, events = states_seen(BreathDetector(DetectorConfig(shallow_seconds=20), 25, Baseline(0.4, 12.0, "normal")), sig)
     check_contract(events)
     assert states == ["starting", "breathing", "shallow", "breathing"]
     shallow = [e for e in named(events, "breath") if 22.0 < e.get("peak") < 58.0]
     assert shallow and all(e.get("rel_depth") == pytest.approx(0.3, abs=0.08) for e in shallow)
 
     sig = Builder(25, seed=15, depth=0.4).breathe(4, bpm=12).breathe(12, bpm=30).breathe(5, bpm=12).build()
-    det = BreathDetector(DetectorConfig(rapid_seconds=10), 25, Baseline(0.4, 12.0, "normal"))
-    states, events = [], []
-    for s in sig.samples():
-        events += det.update(s)
-        if not states or states[-1] != det.status.state:
-            states.append(det.status.state)
+    states, events = states_seen(BreathDetector(DetectorConfig(rapid_seconds=10), 25, Baseline(0.4, 12.0, "normal")), sig)
     check_contract(events)
     assert states == ["starting", "breathing", "rapid", "breathing"]
     assert [e.name for e in events if e.name.startswith("rapid")] == ["rapid_start", "rapid_end"]

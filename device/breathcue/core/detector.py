@@ -203,7 +203,7 @@ class BreathDetector:
         still = move < STILL_SHARE * still_scale
         if not still and t >= self._floor_due:
             self._floor_due = t + RECENT_STEP_SECONDS
-            self._jerk_floor.push(t, self._cond.jerk)
+            self._jerk_floor.push(t, jerk)
         turn_at = TURN_SHARE * turn_scale
         sign = self._vote.sign
         seg = self._seg
