@@ -138,7 +138,7 @@ def test_a_calm_part_without_a_baseline_ends_it_at_once(sensor, message: str, qu
     with pytest.raises(CalibrationError, match=message):
         cal.outcome()
     calm = [p for p in seen if p.phase == "calm"]
-    assert seen[-1].phase == "done" and len(calm) == len(seen) - 1 == 30  # no guided breaths after a failed calm part
+    assert seen[-1].phase == "failed" and len(calm) == len(seen) - 1 == 30  # no guided breaths after a failed calm part
     if quality:
         assert calm[-1].quality == quality
     else:

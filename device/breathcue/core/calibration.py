@@ -43,9 +43,9 @@ class CalibrationError(Exception):
 class Progress:
     """Where a calibration is, for a progress line: ``quality`` says whether the strap picks up breathing."""
 
-    phase: str  # "calm", "guided", "done"
+    phase: str  # "calm", "guided", "done"; "failed" when the calm part gave no baseline
     seconds: float  # since the calibration began
-    left: float  # seconds until it ends
+    left: float  # seconds until it ends (0 once it has ended)
     breaths: int  # breaths found in the calm part
     quality: str  # "starting", "good", "quiet", "hold", "moving", "lost"; "following" or "not_following" when guided
     guide: str | None  # "in" or "out" during the guided breaths
@@ -56,6 +56,8 @@ class Progress:
             what = "breathe in as it brightens" if self.guide == "in" else "breathe out as it dims"
         elif self.phase == "calm":
             what = "breathe normally"
+        elif self.phase == "failed":  # neither done nor any time left: the reason comes with the error
+            return f"failed, nothing saved; {QUALITY_TEXT[self.quality]}"
         else:
             what = "done"
         return f"{what}, {self.left:.0f} s left; {QUALITY_TEXT[self.quality]}"
@@ -125,13 +127,16 @@ class Calibration:
 
     @property
     def phase(self) -> str:
-        if self.error is not None or self.result is not None:
+        if self.error is not None:
+            return "failed"
+        if self.result is not None:
             return "done"
         return "calm" if self._calm is None else "guided"
 
     @property
     def done(self) -> bool:
-        return self.phase == "done"
+        """Over, with a result or an error."""
+        return self.phase in ("done", "failed")
 
     def guide(self, t: float) -> float | None:
         """The guide's lung volume (0-1) at clock time ``t`` during the guided breaths, else None."""
@@ -198,7 +203,8 @@ class Calibration:
             quality = "following" if following else "not_following"
         else:
             quality = self._calm_quality(t, breaths)
-        return Progress(phase, t - self.start, max(0.0, self.end - t), breaths, quality, guide)
+        left = 0.0 if phase == "failed" else max(0.0, self.end - t)  # a failed calm part skips the guided breaths
+        return Progress(phase, t - self.start, left, breaths, quality, guide)
 
     def _calm_quality(self, t: float, breaths: int) -> str:
         state = self._detector.status.state
