@@ -38,7 +38,7 @@ MODULES: dict[str, list[str]] = {
     "core/polarity.py": ["tests/test_stage_polarity.py"],
     "core/rhythm.py": ["tests/test_stage_rhythm.py"],
     "core/patterns.py": ["tests/test_stage_patterns.py"],
-    "core/calibration.py": ["tests/test_calibration.py", "tests/test_calibration_mutants.py"],
+    "core/calibration.py": ["tests/test_calibration.py", "tests/test_calibration_mutants.py", "tests/test_calibration_outcomes.py"],
     "core/holds.py": ["tests/test_stage_holds.py"],
     "core/detector.py": ["tests/test_stage_detector.py", "tests/test_detector.py", "tests/test_detector_weak.py", "tests/test_detector_polarity.py"],
     "core/cues.py": ["tests/test_cues.py", "tests/test_cues_events.py"],
