@@ -53,8 +53,8 @@ MAX_INTERVAL_SECONDS = 30.0  # a longer gap between breaths is no breathing inte
 READY_SWINGS = 3  # consistent swings needed after a (re)start before a hold or artefact can be called
 MOTION_SHARE = 0.3  # a swing whose jerk (RMS) passed this share of it was someone moving, not a breath...
 SHAKEN_SHARE = 0.2  # ...one whose jerk passed this share of it was no half of a breath either...
-MOTION_TIERS = ((10.0, 0.1), (40.0, 0.04))  # ...and one whose jerk passed this many times the calmest of the
-# last FLOOR_SECONDS and this share of the swing (a breath's own band leaves a few hundredths in the jerk)
+MOTION_TIMES = 10.0  # ...and one whose jerk passed this many times the calmest of the last FLOOR_SECONDS...
+MOTION_FLOOR_SHARE = 0.1  # ...and this share of the swing (a breath's own band leaves a few hundredths in the jerk)
 FLOOR_SECONDS = 30.0  # (the calmest while the chest moved: a still chest, before or in a hold, says nothing of breathing's)
 FLOOR_SETTLE_SECONDS = 2.0  # the jerk's average needs this long after a start before its floor means anything
 RECENT_SECONDS = 8.0  # the range over this window is the depth before any swing, and caps the turning threshold
@@ -66,6 +66,8 @@ CALM_SHARE = 1.2  # stillness is judged on at most this many baselines (sighs in
 BREATH_HALF_SHARE = 0.8  # a last swing this share of the one before is a half breath, a smaller one a sag...
 SAG_DEPTHS = 0.9  # ...unless it is this many typical depths or more (a held chest sags by 75 % at most)
 ONWARD_SHARE = 0.25  # a stop's half breath going on (or, after an exhale, an inhale) this far and this quick
+SAG_PACE = 0.5  # a half breath under this share of its way's usual steepest slope is a held chest sagging, not breath
+PACE_SWINGS = 4  # the usual slope is the median of this many recent swings each way
 TINY_SHARE = 0.3  # ...and one under this share no half breath at all
 LAST_BREATH_SECONDS = 8.0  # a hold starts at most this long before the chest went still
 SMALL_SHARE = 0.04  # small swings: this share of the depth, on the quiet band
@@ -120,6 +122,7 @@ class BreathDetector:
         self._floor_due = 0.0
         self._step_limit = STEP_SHARE_PER_SECOND / rate_hz  # in typical depths per sample
         self._depths: deque[float] = deque(maxlen=DEPTH_SWINGS)
+        self._paces = (deque(maxlen=PACE_SWINGS), deque(maxlen=PACE_SWINGS))  # steepest slopes of falls, of rises
         self._typical: float | None = None
         self._intervals: deque[float] = deque(maxlen=RATE_INTERVALS)
         self._rate: float | None = None
@@ -235,8 +238,8 @@ class BreathDetector:
             way = 1 if stop.swing > 0 else -1
             if (z - stop.level) * way > ONWARD_SHARE * depth:
                 holds.onward = way
-            elif sign is not None and way != sign and (z - stop.level) * sign > ONWARD_SHARE * depth:
-                holds.onward = sign
+            elif (z - stop.level) * way < -ONWARD_SHARE * depth and (sign is not None and way != sign or sign is None and self._brisk(-way)):
+                holds.onward = -way
         if holds.onward:
             if still:
                 self._reanchor(t, holds.onward)
@@ -329,8 +332,18 @@ class BreathDetector:
         floor = self._jerk_floor
         if not floor:
             return False
-        low = floor.low
-        return any(peak > (times * times) * low and peak > (share * swing) ** 2 for times, share in MOTION_TIERS)
+        return peak > MOTION_TIMES * MOTION_TIMES * floor.low and peak > (MOTION_FLOOR_SHARE * swing) ** 2
+
+    def _slow(self, slope: float, rising: bool) -> bool:
+        """Is a half breath this steep far slower than the person's of late, the same way: a sag?"""
+        paces = self._paces[1 if rising else 0]
+        return len(paces) >= 2 and slope < SAG_PACE * statistics.median(paces)
+
+    def _brisk(self, way: int) -> bool:
+        """Is the chest moving ``way`` now at breathing's pace (a half breath, not a sag)?"""
+        seg = self._seg
+        ext = seg.extreme
+        return ext is not None and seg.rising == (way > 0) and not self._slow(ext.slope, way > 0)
 
     # --- turning points and breaths ---------------------------------------
 
@@ -349,7 +362,7 @@ class BreathDetector:
                 return  # a wobble, not half a breath: the older extreme stands
             typical = self._typical
             held = self._holds.held  # a declared hold's wobbles are no half breaths
-            moved = self._moved(swing)
+            moved = self._moved(swing if typical is None else max(swing, 0.5 * typical))  # a small swing beside a steep one takes its jerk
             if moved:
                 self._clean = 0  # someone moving: no depth, no polarity and no hold from this swing...
                 if self._jerk_peak > (SHAKEN_SHARE * swing) ** 2:
@@ -362,6 +375,7 @@ class BreathDetector:
                     self._verdict(now, events)
             if not held and not moved:
                 self._depths.append(swing)
+                self._paces[turn.high].append(turn.slope)
                 ordered = sorted(self._depths)
                 typical = self._typical = statistics.median(ordered)
                 self._swings += 1
@@ -461,9 +475,10 @@ class BreathDetector:
         # breathing stopped where that half breath arrived.
         # A last swing far smaller still is no half breath at all (the creep of an empty chest).
         partial = abs(swing) < BREATH_HALF_SHARE * abs(previous) and abs(swing) < SAG_DEPTHS * typical
+        sagged = not partial and abs(swing) <= abs(previous) and self._slow(ext.slope, swing > 0)
         sign = self._vote.sign
         inhale_way = sign is not None and (swing > 0) == (sign > 0) and abs(swing) >= TINY_SHARE * abs(previous)
-        if partial and not inhale_way and before is not None:
+        if (partial or sagged) and not inhale_way and before is not None:
             start, level, into = last.reached, last.value, previous
         else:
             start, level, into = ext.reached, ext.value, swing
@@ -472,7 +487,7 @@ class BreathDetector:
             return  # no breath led here: a ripple on a pause, or stillness long after the last breath
         if self._moved(abs(into)):
             return  # someone moving led here: the strap settling after it is no held breath
-        self._holds.begin(Stop(start, level, into, typical), t - self._slow_delay)
+        self._holds.begin(Stop(start, level, into, typical, sagged), t - self._slow_delay)
         self._rhythm.reset(self._cond.y)
 
     def _reanchor(self, t: float, way: int) -> None:

@@ -38,6 +38,7 @@ class Stop:
     level: float  # the signal there (slow band)
     swing: float  # the last half breath, signed: level minus where it began
     depth: float  # the breath depth held to while it lasts
+    sagged: bool = False  # the chest has already sagged back most of the way, slowly: only a quick return is breath
 
 
 class HoldTracker:
@@ -96,7 +97,7 @@ class HoldTracker:
             return None
         if still:
             self.last_still = t - lag
-        if self.returned(z) and (not self.held or move > RETURN_MOVE * stop.depth):
+        if self.returned(z) and (not (self.held or stop.sagged) or move > RETURN_MOVE * stop.depth):
             return "resume"
         if self.held:
             if move > RESUME_SHARE * stop.depth:
