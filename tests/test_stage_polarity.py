@@ -39,12 +39,20 @@ def halves(n: int, *, seed: int = 0, inhale_up: bool = True, steep: float = 0.0,
     return out
 
 
+def shrunk_variance(a: list[float], spread: float) -> float:
+    """The sample variance as if two more half breaths had shown the usual spread (docs/detection.md)."""
+    m = statistics.mean(a)
+    return (sum((v - m) ** 2 for v in a) + 2.0 * spread**2) / (len(a) - 1 + 2.0)
+
+
 def welch(a: list[float], b: list[float]) -> float:
-    return (statistics.mean(a) - statistics.mean(b)) / math.sqrt(statistics.variance(a) / len(a) + statistics.variance(b) / len(b))
+    """Welch's t of log steepness, rises against falls, spreads drawn toward 0.15."""
+    return (statistics.mean(a) - statistics.mean(b)) / math.sqrt(shrunk_variance(a, 0.15) / len(a) + shrunk_variance(b, 0.15) / len(b))
 
 
 def one_sample(a: list[float]) -> float:
-    return statistics.mean(a) / (statistics.stdev(a) / math.sqrt(len(a)))
+    """The one-sample t of dwell against the middle, its spread drawn toward 0.1."""
+    return statistics.mean(a) / math.sqrt(shrunk_variance(a, 0.1) / len(a))
 
 
 def need(n: int) -> float:
@@ -128,10 +136,19 @@ def test_a_new_vote_or_uniform_evidence_weighs_nothing():
     vote.half(True, 1.0, 1.0, 0.25)
     vote.half(False, 1.0, 1.0, 0.25)
     assert vote.z == 0.0  # too few to weigh
+    vote = PolarityVote()
     for _ in range(10):
-        vote.half(True, 1.0, 1.0, 0.25)
-        vote.half(False, 1.0, 1.0, 0.25)
-    assert vote.z == 0.0 and vote.sign is None  # no spread: no t statistic, no division by zero
+        vote.half(True, 1.0, 1.0, 0.5)
+        vote.half(False, 1.0, 1.0, 0.5)
+    assert vote.z == 0.0 and vote.sign is None  # alike halves dwelling in the middle: nothing either way
+
+
+def test_two_or_three_alike_half_breaths_are_no_certainty():
+    """A force belt's first halves can be alike by chance (log steepness within 0.02): that is no verdict."""
+    vote = PolarityVote()
+    for rising, slope in ((False, -2.95), (True, -3.22), (False, -2.98), (True, -3.16), (True, -3.22), (False, -2.83)):
+        vote.half(rising, math.exp(slope), 1.0, 0.5)
+    assert vote.sign is None and abs(vote.z) < 3.0
 
 
 def test_the_memory_is_twenty_rises_twenty_falls_and_forty_dwells():

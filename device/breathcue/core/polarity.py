@@ -39,25 +39,30 @@ DWELL_WEIGHT = 0.7  # dwell counts for less than steepness (some people pause fu
 STEEP_SURE = 3.0  # ...and for less still the surer steepness is: at this z, half as much
 SAG_SHARE = 0.5  # a hold that moves this share of a depth away from the extreme it began at...
 SAG_Z = 1.5  # ...counts this much for the end it left being the full one
+PRIOR_HALVES = 2.0  # each spread is taken as if this many more half breaths had shown the usual spread...
+SLOPE_SPREAD = 0.15  # ...of log steepness from breath to breath...
+DWELL_SPREAD = 0.1  # ...and of dwell: two or three alike half breaths are no certainty
 
 
-def _t_one(values: deque[float]) -> float:
+def _variance(values: deque[float], mean: float, spread: float) -> float:
+    """The sample variance, drawn toward the usual spread while the sample is small."""
+    return (sum((v - mean) ** 2 for v in values) + PRIOR_HALVES * spread * spread) / (len(values) - 1 + PRIOR_HALVES)
+
+
+def _t_one(values: deque[float], spread: float) -> float:
     n = len(values)
     if n < 3:
         return 0.0
     mean = sum(values) / n
-    var = sum((v - mean) ** 2 for v in values) / (n - 1)
-    return mean / math.sqrt(var / n) if var > 0.0 else 0.0
+    return mean / math.sqrt(_variance(values, mean, spread) / n)
 
 
-def _t_two(a: deque[float], b: deque[float]) -> float:
+def _t_two(a: deque[float], b: deque[float], spread: float) -> float:
     if len(a) < 2 or len(b) < 2:
         return 0.0
     ma, mb = sum(a) / len(a), sum(b) / len(b)
-    va = sum((v - ma) ** 2 for v in a) / (len(a) - 1)
-    vb = sum((v - mb) ** 2 for v in b) / (len(b) - 1)
-    se = math.sqrt(va / len(a) + vb / len(b))
-    return (ma - mb) / se if se > 0.0 else 0.0
+    se = math.sqrt(_variance(a, ma, spread) / len(a) + _variance(b, mb, spread) / len(b))
+    return (ma - mb) / se
 
 
 class PolarityVote:
@@ -93,9 +98,9 @@ class PolarityVote:
     @property
     def z(self) -> float:
         """The combined evidence; positive for "normal"."""
-        steep = _t_two(self._rises, self._falls)
+        steep = _t_two(self._rises, self._falls, SLOPE_SPREAD)
         # Dwell settles what steepness cannot (a force belt), and gives way where steepness is sure.
-        return steep + DWELL_WEIGHT / (1.0 + (steep / STEEP_SURE) ** 2) * _t_one(self._dwell) + self._holds
+        return steep + DWELL_WEIGHT / (1.0 + (steep / STEEP_SURE) ** 2) * _t_one(self._dwell, DWELL_SPREAD) + self._holds
 
     def _review(self) -> bool:
         z = self.z
