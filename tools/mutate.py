@@ -40,7 +40,10 @@ MODULES: dict[str, list[str]] = {
     "core/patterns.py": ["tests/test_stage_patterns.py"],
     "core/calibration.py": ["tests/test_calibration.py", "tests/test_calibration_mutants.py", "tests/test_calibration_outcomes.py"],
     "core/holds.py": ["tests/test_stage_holds.py"],
-    "core/detector.py": ["tests/test_stage_detector.py", "tests/test_detector.py", "tests/test_detector_weak.py", "tests/test_detector_polarity.py"],
+    "core/detector.py": [
+        "tests/test_stage_detector.py", "tests/test_stage_detector_holds.py", "tests/test_stage_detector_edges.py",
+        "tests/test_detector.py", "tests/test_detector_weak.py", "tests/test_detector_polarity.py",
+    ],
     "core/cues.py": ["tests/test_cues.py", "tests/test_cues_events.py"],
     "core/filters.py": ["tests/test_filters.py"],
     "core/guided.py": ["tests/test_guided.py", "tests/test_calibration_mutants.py"],

