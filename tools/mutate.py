@@ -54,7 +54,7 @@ MODULES: dict[str, list[str]] = {
     "core/schedule.py": ["tests/test_schedule.py"],
     "core/types.py": ["tests/test_types.py", "tests/test_cues.py", "tests/test_render.py"],
     "hw/ads1115.py": ["tests/test_ads1115.py", "tests/test_ads1115_faults.py"],
-    "hw/sampling.py": ["tests/test_sampling.py"],
+    "hw/sampling.py": ["tests/test_sampling.py", "tests/test_sampling_edges.py"],
     "history.py": [
         "tests/test_history.py", "tests/test_history_rows.py", "tests/test_damaged_state.py", "tests/test_history_mutants.py",
         "tests/test_report.py::test_forget_before_a_day_and_all", "tests/test_report.py::test_forget_all_while_the_daemon_runs",
