@@ -68,9 +68,14 @@ def test_the_chest_coming_back_over_the_half_breath_gives_the_hold_up():
     assert holds.returned(1.0 - 0.70) is False
     assert holds.returned(1.0 - 0.73) is True
     assert holds.returned(1.5) is False  # further up is no return
-    # before it is a hold: coming back is enough (0.72 back at 19.2 s, falling 0.1 a second)
-    events = run(holds, lambda t: 1.0 - 0.1 * (t - 12.0), 8.0, 12.0)
-    assert events[0][1] == "resume" and events[0][0] == pytest.approx(19.2, abs=2 / RATE)
+    # before it is a hold: coming back is enough within 4 s of leaving (0.24 back at 12.8 s, 0.72 at 14.4 s,
+    # falling 0.3 a second: an exhale, if in steps), even with no movement over 0.55 within 2 s...
+    events = run(holds, lambda t: 1.0 - 0.3 * (t - 12.0), 8.0, 12.0)
+    assert events[0][1] == "resume" and events[0][0] == pytest.approx(14.4, abs=2 / RATE)
+    # ...but a creep back (0.1 a second: 4.8 s from 0.24 to 0.72 back) is a sag and drift: the hold stands
+    creep = tracker(stop)
+    assert run(creep, lambda t: 1.0 - 0.1 * (t - 12.0), 7.9, 12.0) == []
+    assert run(creep, lambda t: 1.0 - 0.1 * (t - 12.0), 0.2, 19.9) == [(pytest.approx(20.0, abs=1 / RATE), "declare")]
     # a declared hold: only at breathing's pace (a movement over 0.55 of a depth); a slow sag and drift creep back
     held = tracker(stop)
     assert run(held, lambda t: 1.0, 8.0, 12.0) == [(pytest.approx(20.0), "declare")]

@@ -67,6 +67,7 @@ BREATH_HALF_SHARE = 0.8  # a last swing this share of the one before is a half b
 SAG_DEPTHS = 0.9  # ...unless it is this many typical depths or more (a held chest sags by 75 % at most)
 ONWARD_SHARE = 0.25  # a stop's half breath going on (or, after an exhale, an inhale) this far and this quick
 SAG_PACE = 0.5  # a half breath under this share of its way's usual steepest slope is a held chest sagging, not breath
+QUICK_WAY = 0.8  # ...when that way's usual pace is at least this share of the other way's
 PACE_SWINGS = 4  # the usual slope is the median of this many recent swings each way
 TINY_SHARE = 0.3  # ...and one under this share no half breath at all
 LAST_BREATH_SECONDS = 8.0  # a hold starts at most this long before the chest went still
@@ -231,6 +232,9 @@ class BreathDetector:
             if still and self._ready_for_hold():
                 self._begin_stop(t, z, typical)
             return events
+        if holds.candidate and self._moved(depth, jerk):
+            holds.clear()  # someone moving is no held breath
+            return events
         if holds.candidate and move > ONWARD_SHARE * depth:
             # Breathing went on: the half breath was not over (the chest moves on its way), or, a stop
             # at the end of an exhale, the next inhale began.  A sag goes back the other way.
@@ -320,13 +324,14 @@ class BreathDetector:
         typical = statistics.median(depths)
         return sum(1 for d in depths if 0.5 * typical <= d <= 2.0 * typical) >= READY_SWINGS
 
-    def _moved(self, swing: float) -> bool:
-        """Was the jerk since the last turn someone moving rather than breathing, for a swing this size?
+    def _moved(self, swing: float, peak: float | None = None) -> bool:
+        """Was the jerk since the last turn (or ``peak``) someone moving rather than breathing, for a swing this size?
 
         Large against the swing, or far above breathing's own of late: a bend
         can be many breaths deep, with a sway small against it but large against a breath.
         """
-        peak = self._jerk_peak
+        if peak is None:
+            peak = self._jerk_peak
         if peak > (MOTION_SHARE * swing) ** 2:
             return True
         floor = self._jerk_floor
@@ -340,10 +345,17 @@ class BreathDetector:
         return len(paces) >= 2 and slope < SAG_PACE * statistics.median(paces)
 
     def _brisk(self, way: int) -> bool:
-        """Is the chest moving ``way`` now at breathing's pace (a half breath, not a sag)?"""
+        """Is the chest moving ``way`` now at breathing's pace (a half breath, not a sag)?
+
+        Only where that way is not the person's slow one: a stretch cord's
+        exhale is as slow as a sag, so there a sag would pass for breath.
+        """
         seg = self._seg
         ext = seg.extreme
-        return ext is not None and seg.rising == (way > 0) and not self._slow(ext.slope, way > 0)
+        if ext is None or seg.rising != (way > 0) or self._slow(ext.slope, way > 0):
+            return False
+        this, other = self._paces[1 if way > 0 else 0], self._paces[0 if way > 0 else 1]
+        return bool(this) and bool(other) and statistics.median(this) >= QUICK_WAY * statistics.median(other)
 
     # --- turning points and breaths ---------------------------------------
 

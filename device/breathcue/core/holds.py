@@ -7,9 +7,9 @@ cycle.  Breathing has stopped when the chest goes still after a half
 breath; the hold starts where that half breath arrived at its extreme
 (before any sag), and it becomes a hold ``hold_seconds`` later unless, in
 between, breathing came back: the chest returned most of the way over the
-last half breath (RETURN_SHARE: a sag stops well short of that; once
-declared, at breathing's pace, RETURN_MOVE: a long sag and drift may creep
-that far), two
+last half breath (RETURN_SHARE: a sag stops well short of that) at
+breathing's pace (RETURN_MOVE, or RETURN_SECONDS before it is declared: a
+long sag and drift may creep that far), two
 turning points of breath size followed, or small regular swings at the
 person's breathing rhythm went on (rhythm.py; a loose strap or very
 shallow breathing, never a held chest).  A declared hold ends the same
@@ -27,6 +27,8 @@ MIN_RETURN = 0.6  # ...or over this many depths, if the half breath was smaller 
 RETURN_DEPTHS = 0.85  # back this many depths is breathing in any case (a held chest sags 75 % at most)
 RESUME_SHARE = 0.75  # a declared hold ends at a movement this large (in depths) within two seconds
 RETURN_MOVE = 0.55  # ...and a return ends it only at breathing's pace: a sag and drift creep back slower (48 % in 2 s at most)
+RETURN_SECONDS = 4.0  # ...or, before it is declared, within this long of leaving the level (an exhale in two steps)
+HALF_BACK = 0.3  # ...the chest has left the stop's level once it is this share of the half breath back
 TURNS_TO_RESUME = 2  # confirmed turning points after the start that mean breathing
 
 
@@ -44,7 +46,7 @@ class Stop:
 class HoldTracker:
     """One would-be or declared hold at a time: ``candidate`` then ``held``, or nothing."""
 
-    __slots__ = ("hold_seconds", "max_hold_seconds", "stop", "held", "turns", "last_still", "onward")
+    __slots__ = ("hold_seconds", "max_hold_seconds", "stop", "held", "turns", "last_still", "onward", "near")
 
     def __init__(self, hold_seconds: float, max_hold_seconds: float) -> None:
         self.hold_seconds = hold_seconds
@@ -53,6 +55,7 @@ class HoldTracker:
         self.held = False
         self.turns = 0
         self.last_still = 0.0
+        self.near = 0.0
         self.onward = 0  # breathing went on from the stop this way (+1 up, -1 down): where does it stop?
 
     @property
@@ -65,6 +68,7 @@ class HoldTracker:
         self.held = False
         self.turns = 0
         self.last_still = t
+        self.near = t  # the chest was last within HALF_BACK of the stop's level
         self.onward = 0
 
     def clear(self) -> None:
@@ -97,7 +101,10 @@ class HoldTracker:
             return None
         if still:
             self.last_still = t - lag
-        if self.returned(z) and (not (self.held or stop.sagged) or move > RETURN_MOVE * stop.depth):
+        back = (stop.level - z) / stop.swing
+        if back < HALF_BACK:
+            self.near = t
+        if self.returned(z) and (move > RETURN_MOVE * stop.depth or not (self.held or stop.sagged) and t - self.near <= RETURN_SECONDS):
             return "resume"
         if self.held:
             if move > RESUME_SHARE * stop.depth:
