@@ -55,13 +55,15 @@ def spliced() -> None:
 
 
 def realistic() -> None:
-    """The realistic holds (hw/held_chest.py): real recordings (12 seeds each) and both belt types (30 seeds each)."""
+    """The realistic holds (hw/held_chest.py): real recordings (12 seeds each), both belt types (30 seeds each) and minutes of them (60 each)."""
     print("\n| rate | family | holds | found (start within 3 s) | start error (5th-95th pct) | declared after start + hold_seconds (max) | false holds | signal_lost | breath recall | extra breaths | polarity right |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     families = {
         "real recordings": [(lambda r, s, i, n=n: scenarios.realistic(n, r, s, i), 12) for n in scenarios.CLEAN if recordings.SOURCES[n].licence != "GPL-3.0"],
         "stretch cord": [(lambda r, s, i: scenarios.belt("cord", r, s, i), 30)],
         "force belt": [(lambda r, s, i: scenarios.belt("force", r, s, i), 30)],
+        "stretch cord, one minute": [(lambda r, s, i: scenarios.belt_minute("cord", r, s, i), 60)],
+        "force belt, one minute": [(lambda r, s, i: scenarios.belt_minute("force", r, s, i), 60)],
     }
     for rate in (10.0, 25.0):
         for family, makers in families.items():

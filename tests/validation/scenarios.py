@@ -208,3 +208,27 @@ def belt(kind: str, rate_hz: float, seed: int, invert: bool = False) -> Spliced:
     sig = b.build()
     holds = [Hold(s, e, k) for (s, e), k in zip(sig.holds, b.kinds)]
     return Spliced(np.asarray(sig.values, dtype=float), rate_hz, list(sig.peaks), holds)
+
+
+def belt_minute(kind: str, rate_hz: float, seed: int, invert: bool = False) -> Spliced:
+    """About a minute of a ``"cord"`` or ``"force"`` belt from a cold start, with one or two holds of 12-19 s.
+
+    Shaped as the recordings of real voluntary holds kept for acceptance
+    (docs/detection.md): only 3-5 breaths before the first hold, so the
+    polarity and the depth must be learnt from a few breaths, and a verdict
+    must come within the minute.
+    """
+    rng = random.Random(f"minute:{kind}:{seed}")
+    bpm = rng.uniform(10.0, 17.0)
+    b = Builder(rate_hz, seed=seed, depth=1.0, ripple=rng.uniform(0.01, 0.04), noise=rng.uniform(0.003, 0.015), sign=-1.0 if invert else 1.0, wander=rng.uniform(0.0, 0.3))
+    kinds = ["inhaled", "exhaled"] if rng.random() < 0.5 else ["exhaled", "inhaled"]
+    if rng.random() < 0.25:
+        kinds[rng.randrange(2)] = "mid"
+    kinds = kinds[: rng.choice((1, 2))]
+    for k, hold_kind in enumerate(kinds):
+        b.breathe(rng.randint(3, 5) if k == 0 else rng.randint(2, 3), bpm=bpm, belt=kind, stop=hold_kind if hold_kind != "exhaled" else None)
+        b.held(rng.uniform(12.0, 19.0), HeldChest.draw(rng, hold_kind))
+    b.breathe(rng.randint(3, 5), bpm=bpm, belt=kind)
+    sig = b.build()
+    holds = [Hold(s, e, k) for (s, e), k in zip(sig.holds, b.kinds)]
+    return Spliced(np.asarray(sig.values, dtype=float), rate_hz, list(sig.peaks), holds)

@@ -67,11 +67,13 @@ BREATH_HALF_SHARE = 0.8  # a last swing this share of the one before is a half b
 SAG_DEPTHS = 0.9  # ...unless it is this many typical depths or more (a held chest sags by 75 % at most)
 ONWARD_SHARE = 0.25  # a stop's half breath going on (or, after an exhale, an inhale) this far and this quick
 SAG_PACE = 0.5  # a half breath under this share of its way's usual steepest slope is a held chest sagging, not breath
+HALF_PACE = 0.6  # ...and one at this share of it, or quicker, is half a breath, however small against the one before
 QUICK_WAY = 0.8  # ...when that way's usual pace is at least this share of the other way's
 PACE_SWINGS = 4  # the usual slope is the median of this many recent swings each way
 TINY_SHARE = 0.3  # ...and one under this share no half breath at all
 LAST_BREATH_SECONDS = 8.0  # a hold starts at most this long before the chest went still
 SMALL_SHARE = 0.04  # small swings: this share of the depth, on the quiet band
+APNEA_SHARE = 0.1  # swings under this share of the depth after breathing stopped are no breathing (the clinical 90 % drop)
 WEAK_SHARE = 0.2  # breathing in swings under this share of the baseline depth is too small to trust...
 WEAK_SECONDS = 30.0  # ...and after this long of it the signal is lost ("weak")
 # Artefacts and lost signal.
@@ -345,17 +347,22 @@ class BreathDetector:
         return len(paces) >= 2 and slope < SAG_PACE * statistics.median(paces)
 
     def _brisk(self, way: int) -> bool:
-        """Is the chest moving ``way`` now at breathing's pace (a half breath, not a sag)?
-
-        Only where that way is not the person's slow one: a stretch cord's
-        exhale is as slow as a sag, so there a sag would pass for breath.
-        """
+        """Is the chest moving ``way`` now at breathing's pace (a half breath, not a sag)?"""
         seg = self._seg
         ext = seg.extreme
-        if ext is None or seg.rising != (way > 0) or self._slow(ext.slope, way > 0):
+        return ext is not None and seg.rising == (way > 0) and self._at_pace(ext.slope, way > 0, SAG_PACE)
+
+    def _at_pace(self, slope: float, rising: bool, share: float) -> bool:
+        """Is a half breath this steep at least ``share`` of the person's usual pace that way, and that way not the slow one?
+
+        Only where that way is not the person's slow one can pace tell a sag from
+        breath: a stretch cord's exhale is as slow as a sag.
+        """
+        this, other = self._paces[1 if rising else 0], self._paces[0 if rising else 1]
+        if not this or not other:
             return False
-        this, other = self._paces[1 if way > 0 else 0], self._paces[0 if way > 0 else 1]
-        return bool(this) and bool(other) and statistics.median(this) >= QUICK_WAY * statistics.median(other)
+        usual = statistics.median(this)
+        return slope >= share * usual and usual >= QUICK_WAY * statistics.median(other)
 
     # --- turning points and breaths ---------------------------------------
 
@@ -487,11 +494,14 @@ class BreathDetector:
         # breathing stopped where that half breath arrived.
         # A last swing far smaller still is no half breath at all (the creep of an empty chest).
         partial = abs(swing) < BREATH_HALF_SHARE * abs(previous) and abs(swing) < SAG_DEPTHS * typical
+        partial = partial and abs(swing) >= TINY_SHARE * abs(previous) and not self._at_pace(ext.slope, swing > 0, HALF_PACE) or partial and abs(swing) < TINY_SHARE * abs(previous)
         sagged = not partial and abs(swing) <= abs(previous) and self._slow(ext.slope, swing > 0)
         sign = self._vote.sign
         inhale_way = sign is not None and (swing > 0) == (sign > 0) and abs(swing) >= TINY_SHARE * abs(previous)
         if (partial or sagged) and not inhale_way and before is not None:
             start, level, into = last.reached, last.value, previous
+            if partial and not self._slow(ext.slope, swing > 0):
+                start = 0.5 * (last.reached + ext.reached)  # as quick as a breath's half that way, as small as a sag: either, so half way
         else:
             start, level, into = ext.reached, ext.value, swing
         start = max(start, self._epoch)
@@ -570,6 +580,8 @@ class BreathDetector:
         if not rhythm.regular(period):
             return
         if holds.candidate:
+            if statistics.median(rhythm.swings()) < APNEA_SHARE * holds.stop.depth:
+                return  # a 90 % loss of excursion is a hold, however regular what is left (the heart, a held chest's wobble)
             self._small_since = holds.stop.start
             holds.clear()
             self._set_state(t)  # pragma: no mutate
