@@ -561,6 +561,12 @@ class BreathDetector:
             turns = self._turns
             if self._pinned is not None and turns and turns[-1] is self._pinned:
                 turns[-1] = dataclasses.replace(turns[-1], until=end)  # the next breath starts when the hold ends
+            if self._vote.sign is None:  # which end was held is not known yet: a turn at either was left when the hold ended
+                held_at = start - 1.0 / self.rate_hz
+                left = {id(turn): dataclasses.replace(turn, until=end) for turn in turns if held_at <= turn.t <= end and turn.until < end}
+                for kept in (turns, self._held_turns):
+                    for i, turn in enumerate(kept):
+                        kept[i] = left.get(id(turn), turn)
             self._last_peak_t = None
         self._pinned = None  # pragma: no mutate
         holds.clear()
