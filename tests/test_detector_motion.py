@@ -121,3 +121,11 @@ def test_shallow_breathing_after_a_hold_ends_it_before_the_strap_is_blamed(rate)
     ends = named(events, "hold_end")
     assert len(named(events, "hold_start")) == 1 and not named(events, "signal_lost")
     assert len(ends) == 1 and ends[0].t <= held_to + 25.0 and 0.0 <= ends[0].get("end") - held_to <= 5.0
+
+
+@pytest.mark.skipif(not recordings.SHARED.exists(), reason="../shared/data/respiration is absent")
+def test_someone_moving_gives_a_would_be_hold_up():
+    """A bend, 4 s of a still strap, then a burst of swaying: the stillness after the bend began a would-be hold,
+    and the swaying (whose slow part creeps back too slowly to be a return at breathing's pace) must end it."""
+    events = detect(scenarios.moving_around("nk_resting_5min", 25.0, 17), 25.0)
+    assert not named(events, "hold_start")
