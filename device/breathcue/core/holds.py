@@ -62,13 +62,17 @@ class HoldTracker:
     def candidate(self) -> bool:
         return self.stop is not None and not self.held
 
-    def begin(self, stop: Stop, t: float) -> None:
-        """The chest went still at ``t`` after a half breath: a hold may have begun at ``stop.start``."""
+    def begin(self, stop: Stop, t: float, left: float | None = None) -> None:
+        """The chest went still at ``t`` after a half breath: a hold may have begun at ``stop.start``.
+
+        ``left``: when the chest left the stop's level, if it is already away
+        from it (a sag that went before the stillness).
+        """
         self.stop = stop
         self.held = False
         self.turns = 0
         self.last_still = t
-        self.near = t  # the chest was last within HALF_BACK of the stop's level
+        self.near = t if left is None else left  # the chest was last within HALF_BACK of the stop's level
         self.onward = 0
 
     def clear(self) -> None:
