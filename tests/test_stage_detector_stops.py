@@ -1,0 +1,91 @@
+"""Where breathing stopped, and what ends a stop: the detector's reading of the last half breath before a hold.
+
+docs/detection.md, "Holds": a whole last half breath stops where it
+arrived; one much smaller than the half breath before it is a full chest
+sagging, so breathing stopped at the top; a half breath that goes on moves
+the start to where it stops; a full chest's peak stays at the hold's start
+whatever the held chest drifts to.  And a loose strap's small breathing is
+lost as "weak" from where it began.  Short synthetic signals, a fraction
+of a second each (the mutation run affords them for every mutant of
+core/detector.py; docs/testing.md, "Detector stages").
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from breathcue.config import DetectorConfig
+
+from .test_stage_detector import named, run, samples_of, shaped
+from .validation.synth import Builder
+
+RATE = 25.0
+
+
+def others(events) -> list[str]:
+    return [e.name for e in events if e.name != "breath"]
+
+
+def then_breathing(values: list[float], seed: int = 5) -> list[float]:
+    """``values``, then four breaths from where they end (a breath's volume starts at 0, the Builder's level 2.0)."""
+    return values + [v - 2.0 + values[-1] for v in Builder(RATE, seed=seed, depth=0.4).breathe(4).values]
+
+
+@pytest.mark.parametrize("polarity", ["normal", "auto"])
+def test_a_last_breath_shallower_than_the_rest_still_holds_from_the_bottom_of_its_exhale(polarity):
+    b = Builder(RATE, seed=4, depth=0.4).breathe(5, bpm=12).breathe(1, bpm=12, depth=0.3)  # the last at three quarters
+    bottom = b.t
+    values = then_breathing(b.hold(14, sag=0.05).values)
+    events, _ = run(samples_of(values), config=DetectorConfig(polarity=polarity))
+    assert others(events) == ["hold_start", "hold_end"]
+    # a whole half breath, though smaller than the typical one: not a sag from the top before it
+    assert bottom - 0.6 <= named(events, "hold_start")[0].get("start") <= bottom + 0.3
+
+
+def test_a_deep_breath_half_let_out_and_held_holds_from_where_the_exhale_stopped():
+    breaths = Builder(RATE, seed=4, depth=0.4).breathe(6, bpm=12).values
+    # a sigh of twice the depth, then out by a whole depth only, and held there
+    values, ends = shaped(breaths, [(0.8, 1.6), (-0.4, 1.6), (-0.005, 14.0), (-0.4, 2.0)])
+    events, _ = run(samples_of(then_breathing(values)), config=DetectorConfig(polarity="normal"))
+    assert others(events) == ["hold_start", "hold_end"]
+    stopped = ends[1]
+    # an exhale of a whole depth is a half breath, however much smaller than the sigh before it
+    assert stopped - 0.6 <= named(events, "hold_start")[0].get("start") <= stopped + 0.3
+
+
+@pytest.mark.parametrize("polarity", ["normal", "auto"])
+def test_a_pause_on_the_way_down_is_no_hold_start_the_hold_starts_at_the_bottom(polarity):
+    b = Builder(RATE, seed=4, depth=0.4).breathe(5, bpm=12, end_inhaled=True)
+    # out half way, a pause, the rest of the way out, and held empty
+    values, ends = shaped(b.values, [(-0.2, 1.2), (0.0, 3.0), (-0.2, 1.2), (0.005, 14.0)])
+    events, _ = run(samples_of(then_breathing(values)), config=DetectorConfig(polarity=polarity))
+    assert others(events) == ["hold_start", "hold_end"]
+    bottom = ends[2]
+    assert bottom - 0.6 <= named(events, "hold_start")[0].get("start") <= bottom + 0.3  # not at the pause, 4.2 s before
+
+
+@pytest.mark.parametrize("polarity", ["normal", "auto"])
+def test_a_held_full_chest_drifting_up_past_its_top_keeps_the_breaths_peak_at_the_holds_start(polarity):
+    b = Builder(RATE, seed=4, depth=0.4).breathe(6, bpm=12, end_inhaled=True)
+    top = b.t
+    # held 12 s, then the full chest drifts up by a fifth of a depth (past its top), held, then breathes out
+    values, ends = shaped(b.values, [(0.0, 12.0), (0.08, 3.0), (0.0, 1.0), (-0.48, 2.0)])
+    events, _ = run(samples_of(then_breathing(values)), config=DetectorConfig(polarity=polarity))
+    assert others(events) == ["hold_start", "hold_end"]
+    hold_start = named(events, "hold_start")[0]
+    assert abs(hold_start.get("start") - top) <= 0.6
+    topping = [e for e in named(events, "breath") if e.get("onset") < hold_start.get("start") < e.get("end")]
+    assert len(topping) == 1 and topping[0].get("peak") <= hold_start.get("start")  # not where the drift topped out
+
+
+@pytest.mark.parametrize("seed", [3, 22])
+def test_a_loose_strap_is_lost_as_weak_thirty_seconds_after_its_small_breathing_began_and_from_then(seed):
+    b = Builder(RATE, seed=seed, depth=0.4).breathe(6, bpm=12)
+    began = b.t
+    sig = b.breathe(14, bpm=12, depth=0.06).build()  # the strap slips: breathing goes on at 15 % of its depth
+    events, det = run(sig.samples())
+    assert others(events) == ["signal_lost"] and det.status.state == "signal_lost"
+    (lost,) = named(events, "signal_lost")
+    assert lost.get("reason") == "weak"
+    assert abs(lost.get("start") - began) <= 1.0  # where breathing of breath size stopped
+    assert lost.t == pytest.approx(lost.get("start") + 30.0, abs=0.05)
