@@ -76,8 +76,8 @@ def test_a_held_full_chest_that_sags_decides_an_undecided_polarity_at_the_hold(s
 @pytest.mark.parametrize("polarity", ["normal", "auto"])
 def test_a_pause_on_the_way_up_then_a_sag_from_the_top_holds_from_the_top(polarity):
     breaths = Builder(RATE, seed=4, depth=0.4).breathe(5, bpm=12).values
-    # half an inhale, a pause, the rest of it, then the full chest sags by more than half a depth and is held
-    values, ends = shaped(breaths, [(0.2, 0.8), (0.0, 3.0), (0.2, 0.8), (-0.22, 2.5), (-0.01, 12.0), (-0.17, 2.0)])
+    # half an inhale, a pause, the rest of it, then the full chest sags by two thirds of a depth and is held
+    values, ends = shaped(breaths, [(0.2, 0.8), (0.0, 3.0), (0.2, 0.8), (-0.26, 2.5), (-0.01, 12.0), (-0.13, 1.0)])
     values += [v - 2.0 + values[-1] for v in Builder(RATE, seed=5, depth=0.4).breathe(4).values]
     events, _ = run(samples_of(values), config=DetectorConfig(polarity=polarity))
     top = ends[2]

@@ -12,6 +12,8 @@ core/detector.py; docs/testing.md, "Detector stages").
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from breathcue.config import DetectorConfig
@@ -89,3 +91,35 @@ def test_a_loose_strap_is_lost_as_weak_thirty_seconds_after_its_small_breathing_
     assert lost.get("reason") == "weak"
     assert abs(lost.get("start") - began) <= 1.0  # where breathing of breath size stopped
     assert lost.t == pytest.approx(lost.get("start") + 30.0, abs=0.05)
+
+
+@pytest.mark.parametrize("polarity", ["normal", "auto"])
+def test_a_breath_whose_exhale_was_shaken_is_not_counted_nor_any_interval_across_it(polarity):
+    b = Builder(RATE, seed=8, depth=0.4).breathe(5, bpm=12)
+    shaken_from = int(b.peaks[-1] * RATE) + 5
+    shaken_to = shaken_from + int(2.3 * RATE)  # the fifth breath's exhale (3 s), not the next inhale
+    values = list(b.breathe(4, bpm=12).values)
+    for i in range(shaken_from, shaken_to):  # someone swaying at walking pace while breathing out
+        values[i] += 0.2 * math.sin(2 * math.pi * 1.7 * (i - shaken_from) / RATE)
+    events, _ = run(samples_of(values), config=DetectorConfig(polarity=polarity))
+    assert others(events) == []
+    breaths = named(events, "breath")
+    peaks = [e.get("peak") for e in breaths]
+    shaken = b.peaks[4]
+    assert not [p for p in peaks if abs(p - shaken) <= 1.0]  # a shaken half breath is no half of a breath
+    assert len([p for p in peaks if abs(p - shaken) > 1.0]) == 8
+    after = next(e for e in breaths if e.get("peak") > shaken)
+    assert after.get("inst_rate_bpm") is None  # no breathing interval spans it
+
+
+@pytest.mark.parametrize("polarity", ["normal", "auto"])
+def test_a_full_chest_sagging_almost_a_whole_depth_at_a_sags_pace_holds_from_the_top(polarity):
+    b = Builder(RATE, seed=4, depth=0.4).breathe(6, bpm=12, end_inhaled=True)
+    top = b.t
+    # a sag of nine tenths of a depth over 6 s: a cord's exhale takes 3 s, so it came at under half the pace
+    values, ends = shaped(b.values, [(-0.36, 6.0), (-0.005, 10.0)])
+    events, _ = run(samples_of(then_breathing(values)), config=DetectorConfig(polarity=polarity))
+    assert others(events) == ["hold_start", "hold_end"]
+    hold_start, hold_end = named(events, "hold_start")[0], named(events, "hold_end")[0]
+    assert top - 0.6 <= hold_start.get("start") <= top + 0.3  # not at the bottom of the sag, 6 s later
+    assert abs(hold_end.get("end") - ends[1]) <= 1.0
