@@ -118,3 +118,16 @@ def test_the_breath_after_a_hold_at_end_expiration_starts_where_it_ends_even_bef
     _, hold_end = hold_of(events)
     after = [e for e in named(events, "breath") if e.get("peak") > hold_end.get("end")]
     assert after and abs(after[0].get("onset") - hold_end.get("end")) <= 0.6
+
+
+def test_a_pause_on_the_way_up_then_a_long_slow_sag_is_still_one_hold_from_the_top():
+    breaths = Builder(RATE, seed=4, depth=0.4).breathe(5, bpm=12).values
+    # half an inhale, a pause, the rest of it; then the full chest sags by a quarter of a depth and goes on
+    # sagging slowly for 7 s, more than half a depth in all: still short of the whole breath it came from
+    values, ends = shaped(breaths, [(0.2, 0.8), (0.0, 3.0), (0.2, 0.8), (-0.1, 2.0), (-0.12, 7.0), (-0.005, 6.0), (-0.18, 1.0)])
+    values += [v - 2.0 + values[-1] for v in Builder(RATE, seed=5, depth=0.4).breathe(4).values]
+    events, _ = run(samples_of(values), config=DetectorConfig(polarity="normal"))
+    assert [e.name for e in events if e.name != "breath"] == ["hold_start", "hold_end"]
+    hold_start, hold_end = hold_of(events)
+    assert ends[2] - 0.6 <= hold_start.get("start") <= ends[2] + 0.3
+    assert abs(hold_end.get("end") - ends[5]) <= 1.0

@@ -123,3 +123,21 @@ def test_a_full_chest_sagging_almost_a_whole_depth_at_a_sags_pace_holds_from_the
     hold_start, hold_end = named(events, "hold_start")[0], named(events, "hold_end")[0]
     assert top - 0.6 <= hold_start.get("start") <= top + 0.3  # not at the bottom of the sag, 6 s later
     assert abs(hold_end.get("end") - ends[1]) <= 1.0
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("kind", ["half an inhale", "a slow creep"])
+def test_before_the_polarity_is_known_half_an_inhale_after_a_pause_moves_the_hold_start_a_creep_does_not(kind, seed):
+    # a cold start on a force belt: three breaths, each with a pause at the bottom, too few to tell the polarity
+    b = Builder(RATE, seed=seed, depth=0.4).breathe(3, bpm=12, belt="force")
+    paused = b.t
+    back = (0.2, 0.8) if kind == "half an inhale" else (0.12, 1.5)  # at a breath's pace, or at under half of it
+    values, ends = shaped(b.values, [(0.0, 1.0), back, (0.0, 14.0), (-back[0], 1.0)])
+    values += [v - 2.0 + values[-1] for v in Builder(RATE, seed=5, depth=0.4).breathe(4, belt="force").values]
+    events, det = run(samples_of(values))
+    assert others(events) == ["hold_start", "hold_end"]
+    start = named(events, "hold_start")[0].get("start")
+    if kind == "half an inhale":
+        assert ends[1] - 0.6 <= start <= ends[1] + 0.3  # held where the inhale stopped, not at the pause before it
+    else:
+        assert paused - 3.0 <= start <= paused  # a sag's pace is no breathing: held from the pause
