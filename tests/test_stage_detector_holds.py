@@ -131,3 +131,22 @@ def test_a_pause_on_the_way_up_then_a_long_slow_sag_is_still_one_hold_from_the_t
     hold_start, hold_end = hold_of(events)
     assert ends[2] - 0.6 <= hold_start.get("start") <= ends[2] + 0.3
     assert abs(hold_end.get("end") - ends[5]) <= 1.0
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+@pytest.mark.parametrize(("count", "seed"), [(5, 1), (8, 1)])
+def test_a_held_full_chests_breath_kept_back_for_the_polarity_still_peaks_where_the_hold_starts(count, seed, sign):
+    # alike halves: the polarity is still open when the hold is declared, so its breaths wait for the verdict
+    b = Builder(RATE, seed=seed, depth=0.4, ripple=0.02, noise=0.01, sign=sign)
+    sig = b.breathe(count, bpm=12, inhale_share=0.48, end_inhaled=True).hold(14, sag=0.7).breathe(3, bpm=12, inhale_share=0.48).build()
+    (start, _), = sig.holds
+    events, det = run(sig.samples())
+    assert det.polarity == ("normal" if sign > 0 else "inverted")
+    hold_start, hold_end = hold_of(events)
+    held_from = hold_start.get("start")
+    assert abs(held_from - start) <= 0.6
+    breaths = named(events, "breath")
+    assert near([e.get("peak") for e in breaths], sig.peaks, 0.5) == len(breaths) >= count + 2
+    (topping,) = [e for e in breaths if e.get("onset") < held_from < e.get("end")]
+    assert held_from - SAMPLE - 1e-9 <= topping.get("peak") <= held_from  # pinned, as when the polarity is known
+    assert topping.get("end") >= hold_end.get("end") - 0.6  # and breathed out after the hold
