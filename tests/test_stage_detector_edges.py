@@ -91,6 +91,18 @@ def test_finish_in_an_artifact_that_cut_an_exhale_reports_no_breath():
     assert len(named(events, "breath")) == 5  # the breath the knock cut off is not counted
 
 
+@pytest.mark.parametrize("seed", [4, 5])
+def test_cycles_quicker_than_forty_a_minute_are_no_breaths(seed):
+    b = Builder(RATE, seed=seed, depth=0.4).breathe(6, bpm=12)
+    quick_from = b.t
+    b.breathe(4, bpm=55)  # a breath lasts 1.5 s at least: these are a ripple, not breathing
+    quick_to = b.t
+    events, _ = run(b.breathe(5, bpm=12).build().samples())
+    assert others(events) == []
+    assert not [e for e in named(events, "breath") if quick_from < e.get("peak") < quick_to]
+    assert len(named(events, "breath")) == 11
+
+
 # --- a stuck sensor ----------------------------------------------------------------
 
 
@@ -137,6 +149,21 @@ def test_moving_again_soon_after_an_artifact_is_another_artifact():
     events, _ = run(sig.samples())
     # the depth is still known after the first: no three breaths needed before the second is seen
     assert others(events) == ["artifact_start", "artifact_end", "artifact_start", "artifact_end"]
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_a_still_chests_calm_says_nothing_of_breathings_jerk_a_strong_heartbeat_after_it_is_no_motion(seed):
+    # a heartbeat a quarter of a breath's size, which leaves about a tenth of the swing in the jerk...
+    b = Builder(RATE, seed=seed, depth=0.4, ripple=0.26).breathe(6, bpm=12)
+    b.ripple, b.noise = 0.0, 0.001  # ...and a hold so still that nothing shows, not even the heart
+    b.hold(14)
+    b.ripple, b.noise = 0.26, 0.005
+    sig = b.breathe(4, bpm=12).hold(14).breathe(3, bpm=12).build()
+    events, _ = run(sig.samples())
+    # the breaths after the first hold are breathing, not someone moving, so the second hold is seen too
+    assert others(events) == ["hold_start", "hold_end", "hold_start", "hold_end"]
+    assert [abs(e.get("start") - start) <= 0.6 for e, (start, _) in zip(named(events, "hold_start"), sig.holds)] == [True, True]
+    assert len(named(events, "breath")) == 13
 
 
 # --- a hold too long -------------------------------------------------------------------
