@@ -141,3 +141,16 @@ def test_before_the_polarity_is_known_half_an_inhale_after_a_pause_moves_the_hol
         assert ends[1] - 0.6 <= start <= ends[1] + 0.3  # held where the inhale stopped, not at the pause before it
     else:
         assert paused - 3.0 <= start <= paused  # a sag's pace is no breathing: held from the pause
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_before_the_polarity_is_known_a_rise_is_judged_against_the_persons_rises_not_falls(seed):
+    # a cold start on a stretch cord: quick inhales, slower exhales; three breaths, too few to tell the polarity
+    b = Builder(RATE, seed=seed, depth=0.4).breathe(3, bpm=12)
+    paused = b.t
+    # back up by 0.3 of a depth at about the pace of an exhale: under half the pace of an inhale, a creep
+    values, ends = shaped(b.values, [(0.0, 1.0), (0.12, 1.3), (0.0, 14.0), (-0.12, 1.0)])
+    values += [v - 2.0 + values[-1] for v in Builder(RATE, seed=5, depth=0.4).breathe(4).values]
+    events, _ = run(samples_of(values))
+    assert others(events) == ["hold_start", "hold_end"]
+    assert paused - 1.0 <= named(events, "hold_start")[0].get("start") <= paused  # held from the end of the exhale
