@@ -86,6 +86,8 @@ def test_a_pause_on_the_way_up_then_a_sag_from_the_top_holds_from_the_top(polari
     # not at the pause (3.8 s before), nor where the sag ended (2.5 s after): a sag is no half breath
     assert top - 0.6 <= hold_start.get("start") <= top + 0.3
     assert abs(hold_end.get("end") - ends[4]) <= 1.0  # a slow release: still for its first moments
+    (topping,) = [e for e in named(events, "breath") if e.get("onset") < hold_start.get("start") < e.get("end")]
+    assert topping.get("end") >= hold_end.get("end") - 0.6  # the breath the hold tops is breathed out after it
 
 
 @pytest.mark.parametrize("seed", [4, 5])
@@ -131,6 +133,9 @@ def test_a_pause_on_the_way_up_then_a_long_slow_sag_is_still_one_hold_from_the_t
     hold_start, hold_end = hold_of(events)
     assert ends[2] - 0.6 <= hold_start.get("start") <= ends[2] + 0.3
     assert abs(hold_end.get("end") - ends[5]) <= 1.0
+    # a hold at full inspiration is part of the breath it tops: that breath is breathed out after the hold
+    (topping,) = [e for e in named(events, "breath") if e.get("onset") < hold_start.get("start") < e.get("end")]
+    assert topping.get("end") >= hold_end.get("end") - 0.6
 
 
 @pytest.mark.parametrize("sign", [1.0, -1.0])
