@@ -154,3 +154,14 @@ def test_before_the_polarity_is_known_a_rise_is_judged_against_the_persons_rises
     events, _ = run(samples_of(values))
     assert others(events) == ["hold_start", "hold_end"]
     assert paused - 1.0 <= named(events, "hold_start")[0].get("start") <= paused  # held from the end of the exhale
+
+
+@pytest.mark.parametrize("polarity", ["normal", "auto"])
+def test_a_slower_exhale_than_usual_from_a_full_chest_is_a_half_breath_not_a_sag(polarity):
+    b = Builder(RATE, seed=4, depth=0.4).breathe(6, bpm=12, end_inhaled=True)
+    # nine tenths of a depth out in 3.4 s, where a breath out takes 3 s: slower, but well over half the pace
+    values, ends = shaped(b.values, [(-0.36, 3.4), (0.005, 12.0)])
+    events, _ = run(samples_of(then_breathing(values)), config=DetectorConfig(polarity=polarity))
+    assert others(events) == ["hold_start", "hold_end"]
+    bottom = ends[0]
+    assert bottom - 0.6 <= named(events, "hold_start")[0].get("start") <= bottom + 0.3  # held empty, not from the top
