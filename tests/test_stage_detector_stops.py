@@ -156,12 +156,16 @@ def test_before_the_polarity_is_known_a_rise_is_judged_against_the_persons_rises
     assert paused - 1.0 <= named(events, "hold_start")[0].get("start") <= paused  # held from the end of the exhale
 
 
-@pytest.mark.parametrize("polarity", ["normal", "auto"])
-def test_a_slower_exhale_than_usual_from_a_full_chest_is_a_half_breath_not_a_sag(polarity):
-    b = Builder(RATE, seed=4, depth=0.4).breathe(6, bpm=12, end_inhaled=True)
-    # nine tenths of a depth out in 3.4 s, where a breath out takes 3 s: slower, but well over half the pace
-    values, ends = shaped(b.values, [(-0.36, 3.4), (0.005, 12.0)])
-    events, _ = run(samples_of(then_breathing(values)), config=DetectorConfig(polarity=polarity))
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+@pytest.mark.parametrize("polarity", ["given", "auto"])
+def test_a_slower_exhale_than_usual_from_a_full_chest_is_a_half_breath_not_a_sag(polarity, sign):
+    b = Builder(RATE, seed=4, depth=0.4, sign=sign).breathe(6, bpm=12, end_inhaled=True)
+    # nine tenths of a depth out in 3.4 s, where a breath out takes 3 s (and in, 2 s): slower, but well over
+    # half the pace of a breath out, the way it went (a sag would be under half of it)
+    values, ends = shaped(b.values, [(-0.36 * sign, 3.4), (0.005 * sign, 12.0)])
+    values += [sign * (v - 2.0) + values[-1] for v in Builder(RATE, seed=5, depth=0.4).breathe(4).values]
+    given = "normal" if sign > 0 else "inverted"
+    events, _ = run(samples_of(values), config=DetectorConfig(polarity=given if polarity == "given" else "auto"))
     assert others(events) == ["hold_start", "hold_end"]
     bottom = ends[0]
     assert bottom - 0.6 <= named(events, "hold_start")[0].get("start") <= bottom + 0.3  # held empty, not from the top
