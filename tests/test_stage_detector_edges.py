@@ -144,6 +144,15 @@ def test_someone_moving_in_a_cold_start_before_any_baseline_is_an_artifact():
     assert len([e for e in named(events, "breath") if e.t > end.t]) >= 4 and det.status.state == "breathing"
 
 
+@pytest.mark.parametrize("seed", [13, 14])
+def test_three_consistent_half_breaths_of_a_cold_start_are_enough_to_call_someone_moving_an_artifact(seed):
+    b = Builder(RATE, seed=seed, depth=0.4).breathe(3, bpm=12, end_inhaled=True)  # the depth from three half breaths
+    moved_at = b.t
+    events, _ = run(b.motion(5).breathe(6, bpm=12).build().samples())
+    assert others(events) == ["artifact_start", "artifact_end"]
+    assert moved_at < named(events, "artifact_start")[0].t <= moved_at + 1.0
+
+
 def test_moving_again_soon_after_an_artifact_is_another_artifact():
     sig = Builder(RATE, seed=13, depth=0.4).breathe(6, bpm=12).motion(5).breathe(1, bpm=12).motion(5).breathe(6, bpm=12).build()
     events, _ = run(sig.samples())
