@@ -105,9 +105,11 @@ def test_on_a_cold_start_two_breaths_and_the_half_into_the_stillness_make_a_hold
         assert not named(events, "hold_start"), (count, inhaled)
 
 
-@pytest.mark.parametrize("seed", [13, 14])
-def test_stillness_one_breath_after_someone_moved_is_no_hold(seed):
-    sig = Builder(RATE, seed=seed, depth=0.4).breathe(6, bpm=12).motion(6).breathe(1, bpm=12).hold(14).breathe(3).build()
+@pytest.mark.parametrize(("seed", "count"), [(13, 1), (13, 2), (14, 2)])
+def test_stillness_too_soon_after_someone_moved_is_no_hold(seed, count):
+    # the artefact ends 3 s into the first breath after the movement: after two breaths, one whole half breath
+    # and the half into the stillness are all that was measured since, too little to know breathing again
+    sig = Builder(RATE, seed=seed, depth=0.4).breathe(6, bpm=12).motion(6).breathe(count, bpm=12).hold(14).breathe(3).build()
     events, _ = run(sig.samples())
     assert [e.name for e in events if e.name != "breath"] == ["artifact_start", "artifact_end"]  # the strap settling
 
