@@ -18,7 +18,7 @@ import pytest
 
 from breathcue.config import DetectorConfig
 
-from .test_stage_detector import named, run, samples_of, shaped
+from .test_stage_detector import named, near, run, samples_of, shaped
 from .validation.synth import Builder
 
 RATE = 25.0
@@ -169,3 +169,17 @@ def test_a_slower_exhale_than_usual_from_a_full_chest_is_a_half_breath_not_a_sag
     assert others(events) == ["hold_start", "hold_end"]
     bottom = ends[0]
     assert bottom - 0.6 <= named(events, "hold_start")[0].get("start") <= bottom + 0.3  # held empty, not from the top
+
+
+@pytest.mark.parametrize("seed", [3, 22])
+def test_breathing_of_breath_size_after_a_short_loose_spell_is_counted_again_and_holds_are_seen(seed):
+    # 15 s of breathing at 15 % of its depth (a strap slipping), shorter than the 30 s that make it "weak"
+    b = Builder(RATE, seed=seed, depth=0.4).breathe(6, bpm=12).breathe(3, bpm=12, depth=0.06).breathe(4, bpm=12)
+    sig = b.hold(14).breathe(4, bpm=12).build()
+    (start, _), = sig.holds
+    events, _ = run(sig.samples())
+    assert others(events) == ["hold_start", "hold_end"]
+    assert abs(named(events, "hold_start")[0].get("start") - start) <= 0.6
+    full = sig.peaks[:6] + sig.peaks[9:]  # the breaths of breath size, before and after the loose spell
+    peaks = [e.get("peak") for e in named(events, "breath")]
+    assert near(peaks, full, 0.5) == len(peaks) == len(full)
