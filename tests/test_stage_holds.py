@@ -167,13 +167,3 @@ def test_begin_starts_a_new_would_be_hold_from_scratch():
     assert holds.stop is EXHALED and holds.candidate and holds.held is False
     assert holds.turns == 0 and holds.onward == 0 and holds.last_still == 30.0
 
-
-def test_a_sag_that_went_before_the_stillness_counts_from_where_it_left_the_level():
-    """A full chest held at 8 s left the top at 9 s, sagged half way and went still at 12 s: a second step back that
-    completes the return at 15 s is within 4 s of the stillness, but not of leaving the top, so no breath."""
-    stop = Stop(8.0, 1.0, 1.0, 1.0)
-    unknown = tracker(stop, t=12.0)  # as if the chest had stayed at the top until it went still
-    assert run(unknown, lambda t: 0.5 - 0.2 * max(0.0, t - 13.0), 3.0, 12.0)[0][1] == "resume"
-    known = HoldTracker(10.0, 60.0)
-    known.begin(stop, 12.0, left=9.0)
-    assert run(known, lambda t: 0.5 - 0.2 * max(0.0, t - 13.0), 3.0, 12.0) == []

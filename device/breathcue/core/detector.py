@@ -244,7 +244,7 @@ class BreathDetector:
             way = 1 if stop.swing > 0 else -1
             if (z - stop.level) * way > ONWARD_SHARE * depth:
                 holds.onward = way
-            elif (z - stop.level) * way < -ONWARD_SHARE * depth and (sign is not None and way != sign or sign is None and self._brisk(-way)):
+            elif (z - stop.level) * way < -ONWARD_SHARE * depth and (sign is not None and way != sign or self._brisk(-way)):
                 holds.onward = -way
         if holds.onward:
             if still:
@@ -498,9 +498,8 @@ class BreathDetector:
         sagged = not partial and abs(swing) <= abs(previous) and self._slow(ext.slope, swing > 0)
         sign = self._vote.sign
         inhale_way = sign is not None and (swing > 0) == (sign > 0) and abs(swing) >= TINY_SHARE * abs(previous)
-        away = None  # when the chest left the stop's level, if it already has
         if (partial or sagged) and not inhale_way and before is not None:
-            start, level, into, away = last.reached, last.value, previous, last.left
+            start, level, into = last.reached, last.value, previous
             if partial and not self._slow(ext.slope, swing > 0):
                 start = 0.5 * (last.reached + ext.reached)  # as quick as a breath's half that way, as small as a sag: either, so half way
         else:
@@ -510,7 +509,7 @@ class BreathDetector:
             return  # no breath led here: a ripple on a pause, or stillness long after the last breath
         if self._moved(abs(into)):
             return  # someone moving led here: the strap settling after it is no held breath
-        self._holds.begin(Stop(start, level, into, typical, sagged), t - self._slow_delay, away)
+        self._holds.begin(Stop(start, level, into, typical, sagged), t - self._slow_delay)
         self._rhythm.reset(self._cond.y)
 
     def _reanchor(self, t: float, way: int) -> None:

@@ -27,7 +27,7 @@ MIN_RETURN = 0.6  # ...or over this many depths, if the half breath was smaller 
 RETURN_DEPTHS = 0.85  # back this many depths is breathing in any case (a held chest sags 75 % at most)
 RESUME_SHARE = 0.75  # a declared hold ends at a movement this large (in depths) within two seconds
 RETURN_MOVE = 0.55  # ...and a return ends it only at breathing's pace: a sag and drift creep back slower (48 % in 2 s at most)
-RETURN_SECONDS = 4.0  # ...or, before it is declared, within this long of leaving the level (an exhale in two steps)
+RETURN_SECONDS = 3.0  # ...or, before it is declared, within this long of leaving the level (an exhale in two steps)
 HALF_BACK = 0.3  # ...the chest has left the stop's level once it is this share of the half breath back
 TURNS_TO_RESUME = 2  # confirmed turning points after the start that mean breathing
 
@@ -62,17 +62,13 @@ class HoldTracker:
     def candidate(self) -> bool:
         return self.stop is not None and not self.held
 
-    def begin(self, stop: Stop, t: float, left: float | None = None) -> None:
-        """The chest went still at ``t`` after a half breath: a hold may have begun at ``stop.start``.
-
-        ``left``: when the chest left the stop's level, if it is already away
-        from it (a sag that went before the stillness).
-        """
+    def begin(self, stop: Stop, t: float) -> None:
+        """The chest went still at ``t`` after a half breath: a hold may have begun at ``stop.start``."""
         self.stop = stop
         self.held = False
         self.turns = 0
         self.last_still = t
-        self.near = t if left is None else left  # the chest was last within HALF_BACK of the stop's level
+        self.near = t  # the chest was last within HALF_BACK of the stop's level (times with the filters' lag taken off)
         self.onward = 0
 
     def clear(self) -> None:
@@ -107,8 +103,8 @@ class HoldTracker:
             self.last_still = t - lag
         back = (stop.level - z) / stop.swing
         if back < HALF_BACK:
-            self.near = t
-        if self.returned(z) and (move > RETURN_MOVE * stop.depth or not (self.held or stop.sagged) and t - self.near <= RETURN_SECONDS):
+            self.near = t - lag
+        if self.returned(z) and (move > RETURN_MOVE * stop.depth or not (self.held or stop.sagged) and t - lag - self.near <= RETURN_SECONDS):
             return "resume"
         if self.held:
             if move > RESUME_SHARE * stop.depth:
