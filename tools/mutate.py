@@ -64,7 +64,7 @@ MODULES: dict[str, list[str]] = {
         "--deselect", "tests/test_damaged_state.py::test_report_and_export_by_a_user_who_may_only_read",
         "--deselect", "tests/test_damaged_state.py::test_report_and_export_of_a_damaged_history_are_one_line",
     ],
-    "app.py": ["tests/test_daemon_wiring.py", "tests/test_simulate.py", "tests/test_sessions.py", *NOT_SLOW],
+    "app.py": ["tests/test_daemon_wiring.py", "tests/test_daemon_commands.py", "tests/test_simulate.py", "tests/test_sessions.py", *NOT_SLOW],
 }
 
 # app.py is mutated only in its cue and session wiring; the rest (the loop's timing, the status, the sinks)
