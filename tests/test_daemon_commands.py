@@ -242,3 +242,19 @@ def test_a_session_started_before_the_loop_runs_begins_at_the_clocks_now_as_pace
     start, end = first(events, "session_start"), first(events, "session_end")
     assert start["t"] == 3.0 and end["started"] == 3.0 and end["outcome"] == "completed"
     assert end["duration"] == pytest.approx(32.0, abs=0.11)  # two 16 s box breaths
+
+
+def test_a_sessions_card_counts_the_breaths_begun_in_it_and_the_rate_it_began_at():
+    from .daemon_helpers import Script, Statuses
+
+    out, statuses = io.StringIO(), Statuses()
+    clock = VirtualClock(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
+    daemon = Daemon(config(), clock, SimulatedBreather(seed=4), RecordingRing(24), [EventWriter(out), statuses], 110.0)
+    daemon.sinks.append(Script(daemon, [(40.0, "start_session", {"pattern": "box", "minutes": 1})]))
+    daemon.run()
+    events = [json.loads(line) for line in out.getvalue().splitlines()]
+    start, end = first(events, "session_start"), first(events, "session_end")
+    begun = [e for e in events if e["event"] == "breath" and start["t"] <= e["onset"] and e["t"] <= end["t"]]
+    assert end["breaths"] == len(begun) > 0  # not the breath already under way when it began
+    rate = next(s["rate_bpm"] for s in statuses.seen if s["t"] == 40.0)
+    assert round(end["rate_before_bpm"], 1) == end["rate_before_bpm"] and abs(end["rate_before_bpm"] - rate) <= 0.06
