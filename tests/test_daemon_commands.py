@@ -258,3 +258,5 @@ def test_a_sessions_card_counts_the_breaths_begun_in_it_and_the_rate_it_began_at
     assert end["breaths"] == len(begun) > 0  # not the breath already under way when it began
     rate = next(s["rate_bpm"] for s in statuses.seen if s["t"] == 40.0)
     assert round(end["rate_before_bpm"], 1) == end["rate_before_bpm"] and abs(end["rate_before_bpm"] - rate) <= 0.06
+    around = [s["rate_bpm"] for s in statuses.seen if abs(s["t"] - end["t"]) <= 1.0]  # the rate when it ended
+    assert round(end["rate_after_bpm"], 1) == end["rate_after_bpm"] and min(abs(end["rate_after_bpm"] - r) for r in around) <= 0.06
