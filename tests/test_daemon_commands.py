@@ -23,7 +23,7 @@ from breathcue.core.pacing import PacedSession, pattern_by_name
 from breathcue.core.relaxation import NAME as RELAXATION
 from breathcue.hw.sim import RecordingRing, SimulatedBreather
 
-from .daemon_helpers import UTC, config, frame_at, run
+from .daemon_helpers import UTC, Script, Statuses, WithHolds, config, frame_at, run
 
 EAGER = "[cues]\nhold_nudge_seconds = 0\n"  # a hold nudged as soon as the detector reports it
 
@@ -245,8 +245,6 @@ def test_a_session_started_before_the_loop_runs_begins_at_the_clocks_now_as_pace
 
 
 def test_a_sessions_card_counts_the_breaths_begun_in_it_and_the_rate_it_began_at():
-    from .daemon_helpers import Script, Statuses
-
     out, statuses = io.StringIO(), Statuses()
     clock = VirtualClock(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
     daemon = Daemon(config(), clock, SimulatedBreather(seed=4), RecordingRing(24), [EventWriter(out), statuses], 110.0)
@@ -260,3 +258,34 @@ def test_a_sessions_card_counts_the_breaths_begun_in_it_and_the_rate_it_began_at
     assert round(end["rate_before_bpm"], 1) == end["rate_before_bpm"] and abs(end["rate_before_bpm"] - rate) <= 0.06
     around = [s["rate_bpm"] for s in statuses.seen if abs(s["t"] - end["t"]) <= 1.0]  # the rate when it ended
     assert round(end["rate_after_bpm"], 1) == end["rate_after_bpm"] and min(abs(end["rate_after_bpm"] - r) for r in around) <= 0.06
+
+
+# --- what the cues are told ------------------------------------------------------------------------
+
+
+def test_a_hold_cue_paces_at_the_users_calibrated_rate_not_the_one_measured_now():
+    events, _, _, statuses = run(config(EAGER), 70, holds=[(40, 60)], baseline=Baseline(0.25, 8.0, "normal"))
+    cue = first(events, "cue_start")
+    measured = next(s["rate_bpm"] for s in statuses if s["t"] == 35.0)
+    assert cue["reason"] == "hold" and abs(cue["bpm"] - 8.0) < 1.0 < measured - cue["bpm"]
+
+
+def test_the_daily_budget_starts_afresh_at_midnight():
+    cfg = config(EAGER + 'max_per_day = 3\n[schedule]\nworkdays = ["mon","tue","wed","thu","fri","sat","sun"]\n'
+                 'working_hours = "00:00-23:59"\n')
+    out = io.StringIO()
+    clock = VirtualClock(datetime(2026, 11, 24, 23, 59, 30, tzinfo=UTC))
+    sensor = WithHolds(SimulatedBreather(seed=2, rate_hz=25.0), holds=[(45, 65)])
+    daemon = Daemon(cfg, clock, sensor, RecordingRing(24), [EventWriter(out)], 75.0)
+    daemon.restore_nudges_today(3)  # yesterday's budget spent before a restart
+    daemon.run()
+    events = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert first(events, "cue_start")["reason"] == "hold"  # at 00:00:15 or so: a new day's budget
+
+
+def test_a_session_that_cannot_start_says_why_in_the_journal(caplog):
+    with caplog.at_level(logging.WARNING, logger="breathcue.app"):
+        events, _, _, _ = run(config(), 10, script=[(5.0, "start_session", {"pattern": "nonsense"})])
+    said = [r.getMessage() for r in caplog.records if r.name == "breathcue.app"]
+    assert [m for m in said if m.startswith("cannot start a session: unknown pattern 'nonsense': expected one of resonance, ")]
+    assert "session_start" not in [e["event"] for e in events]
