@@ -247,7 +247,7 @@ def test_a_session_started_before_the_loop_runs_begins_at_the_clocks_now_as_pace
 def test_a_sessions_card_counts_the_breaths_begun_in_it_and_the_rate_it_began_at():
     out, statuses = io.StringIO(), Statuses()
     clock = VirtualClock(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
-    daemon = Daemon(config(), clock, SimulatedBreather(seed=4), RecordingRing(24), [EventWriter(out), statuses], 110.0)
+    daemon = Daemon(config(), clock, SimulatedBreather(seed=6), RecordingRing(24), [EventWriter(out), statuses], 110.0)
     daemon.sinks.append(Script(daemon, [(40.0, "start_session", {"pattern": "box", "minutes": 1})]))
     daemon.run()
     events = [json.loads(line) for line in out.getvalue().splitlines()]
@@ -289,3 +289,9 @@ def test_a_session_that_cannot_start_says_why_in_the_journal(caplog):
     said = [r.getMessage() for r in caplog.records if r.name == "breathcue.app"]
     assert [m for m in said if m.startswith("cannot start a session: unknown pattern 'nonsense': expected one of resonance, ")]
     assert "session_start" not in [e["event"] for e in events]
+
+
+def test_no_nudge_comes_while_a_calibration_listens_and_the_record_says_why():
+    events, _, _, _ = run(config(EAGER), 60, holds=[(25, 45)], script=[(1.0, "calibrate", {"seconds": 60.0})])
+    assert "cue_start" not in [e["event"] for e in events]
+    assert [(e["reason"], e["why"]) for e in events if e["event"] == "cue_skipped"] == [("hold", "calibrating")]
