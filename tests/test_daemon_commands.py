@@ -182,9 +182,11 @@ def test_after_a_session_the_simulated_user_breathes_at_their_own_pace_again():
 
 def test_a_relaxation_session_is_followed_from_where_it_began():
     script = [(40.0, "start_session", {"pattern": RELAXATION, "minutes": 1})]
-    events, _, _, _ = run(config(), 120, script=script, follow=True)
+    events, _, _, statuses = run(config(), 120, script=script, follow=True)
     end = first(events, "session_end")
     assert end["pattern"] == RELAXATION and end["breaths"] >= 3 and end["in_pace"] >= 0.75
+    during = [s["session"] for s in statuses if s["session"]]
+    assert during and all(s["following"] is None for s in during)  # no breathing guide to follow: tense, hold, let go
 
 
 # --- starting a session ---------------------------------------------------------------------------
@@ -295,3 +297,48 @@ def test_no_nudge_comes_while_a_calibration_listens_and_the_record_says_why():
     events, _, _, _ = run(config(EAGER), 60, holds=[(25, 45)], script=[(1.0, "calibrate", {"seconds": 60.0})])
     assert "cue_start" not in [e["event"] for e in events]
     assert [(e["reason"], e["why"]) for e in events if e["event"] == "cue_skipped"] == [("hold", "calibrating")]
+
+
+# --- the schedule each second, the session's figures, the end of a recording ------------------------
+
+
+ALL_DAY = '[schedule]\nworkdays = ["mon","tue","wed","thu","fri","sat","sun"]\nworking_hours = "00:00-23:59"\n'
+
+
+def test_a_pause_holds_back_nudges_and_ends_on_the_second_the_next_working_day_begins():
+    events, _, _, statuses = run(config(EAGER + ALL_DAY), 100, start=datetime(2026, 11, 24, 23, 59, 0), holds=[(20, 40)],
+                                 script=[(5.0, "pause", {})])
+    assert first(events, "pause")["until"] == "2026-11-25T00:00+00:00"
+    assert [(e["reason"], e["why"]) for e in events if e["event"] == "cue_skipped"] == [("hold", "paused")]
+    assert "cue_start" not in [e["event"] for e in events]
+    at = {s["t"]: s["nudges"]["paused_until"] for s in statuses}
+    assert at[59.0] == "2026-11-25T00:00+00:00" and at[60.0] is None  # 00:00:00 on the dot
+
+
+def test_a_session_without_an_end_has_no_minutes_and_a_timed_one_its_length_to_a_hundredth():
+    out = io.StringIO()
+    clock = VirtualClock(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
+    daemon = Daemon(config(), clock, SimulatedBreather(seed=1), RecordingRing(24), [EventWriter(out)], 10.0)
+    daemon.start_session(PacedSession(pattern_by_name("box", {}), None), name="box")  # `pace` without --minutes
+    daemon.run()
+    started = [json.loads(line) for line in out.getvalue().splitlines() if '"session_start"' in line]
+    assert started[0]["minutes"] is None
+    events, _, _, _ = run(config(), 10, script=[(5.0, "start_session", {"pattern": "box", "minutes": 1})])
+    assert first(events, "session_start")["minutes"] == 1.07  # four 16 s breaths: 64 s
+
+
+def test_a_replayed_recording_ends_the_run_where_it_ends(caplog):
+    class Recording:
+        rate_hz = 25.0
+
+        def read(self, t: float):
+            return SimulatedBreather(seed=1).read(t) if t < 2.0 else None
+
+        def close(self) -> None: ...
+
+    ring = RecordingRing(24)
+    daemon = Daemon(config(), VirtualClock(datetime(2026, 11, 24, 10, 0, tzinfo=UTC)), Recording(), ring, [], 30.0)
+    with caplog.at_level(logging.INFO, logger="breathcue.app"):
+        assert daemon.run() == 0
+    assert "the recording has ended at 2.0 s" in [r.getMessage() for r in caplog.records]
+    assert daemon.clock.now() <= 2.1 and ring.frames[-1][0] <= 2.1
