@@ -21,6 +21,7 @@ from breathcue.clock import VirtualClock
 from breathcue.core.detector import Baseline
 from breathcue.core.pacing import PacedSession, pattern_by_name
 from breathcue.core.relaxation import NAME as RELAXATION
+from breathcue.core.types import Sample
 from breathcue.hw.sim import RecordingRing, SimulatedBreather
 
 from .daemon_helpers import UTC, Script, Statuses, WithHolds, config, frame_at, run
@@ -342,3 +343,29 @@ def test_a_replayed_recording_ends_the_run_where_it_ends(caplog):
         assert daemon.run() == 0
     assert "the recording has ended at 2.0 s" in [r.getMessage() for r in caplog.records]
     assert daemon.clock.now() <= 2.1 and ring.frames[-1][0] <= 2.1
+
+
+def test_the_mirror_of_a_strap_that_reads_the_other_way_round_is_still_bright_at_full_lungs():
+    class Mirrored:
+        """The simulated strap with the cord on the divider's other side: a breath in pulls the signal down."""
+
+        def __init__(self) -> None:
+            self.base, self.rate_hz = SimulatedBreather(seed=3), 25.0
+
+        def read(self, t: float) -> Sample:
+            return Sample(t, 3.2 - self.base.read(t).value)
+
+        def close(self) -> None: ...
+
+    out, ring = io.StringIO(), RecordingRing(24)
+    clock = VirtualClock(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
+    daemon = Daemon(config('[ambient]\nmode = "mirror"\n'), clock, Mirrored(), ring, [EventWriter(out)], 70.0,
+                    baseline=Baseline(0.25, 11.0, "inverted"))
+    daemon.run()
+    breaths = [e for e in map(json.loads, out.getvalue().splitlines()) if e["event"] == "breath" and e["onset"] > 20]
+
+    def light(t: float) -> int:
+        return sum(map(sum, frame_at(ring, t)))
+
+    assert len(breaths) >= 5
+    assert all(light(b["peak"]) > 2 * max(light(b["onset"]), light(b["end"])) for b in breaths)
