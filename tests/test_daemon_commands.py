@@ -221,6 +221,7 @@ def test_a_session_settles_an_unknown_polarity_within_four_breaths_but_overturns
     start = first(events, "session_start")["t"]
     corrected = first(events, "polarity")
     assert corrected["polarity"] == "normal" and corrected["previous"] == (baseline and baseline.polarity)
+    assert corrected["source"] == "session" and corrected["applied"] is True
     assert before * 16.0 <= corrected["t"] - start < after * 16.0  # box breaths of 16 s
 
 
