@@ -403,3 +403,19 @@ def test_a_simulated_calibration_keeps_out_of_the_real_state_dir(tmp_path: Path,
     assert main(["calibrate", "--sim", "--clock", "virtual", "--seconds", "30"]) == 0
     assert capsys.readouterr().out.splitlines()[1] == f"saved to {tmp_path / 'breathcue-sim' / 'baseline.json'}"
     assert not (tmp_path / "breathcue").exists()
+
+
+@pytest.mark.parametrize("seconds", [30.0, 60.0])
+def test_breathing_whose_halves_are_alike_still_gives_its_breaths_to_the_calm_part(seconds: float) -> None:
+    """A sine: nothing tells which way is the inhale, so the detector abstains; the calm part counts the breaths
+    anyway (depth and rate are the same either way; the guided part says which way). A longer calm part used to
+    give none at all."""
+    cal = Calibration(DetectorConfig(), RATE, seconds)
+    i = 0
+    while cal.phase == "calm":
+        t = i / RATE
+        cal.update(Sample(t, 1.0 + 0.5 * math.sin(2 * math.pi * t / 6.0)))
+        i += 1
+    assert cal.error is None and cal.phase == "guided"
+    progress = cal.progress(i / RATE)
+    assert progress.phase == "guided" and progress.breaths >= seconds / 6.0 - 2

@@ -285,3 +285,21 @@ def test_a_polarity_from_outside_is_kept_whatever_the_breaths_say():
     for h in halves(20, seed=14, steep=1.5):
         learnt.half(*h)
     assert learnt.sign is None and learnt.z == 0.0 and learnt.learning is False
+
+
+def test_a_guess_takes_the_way_the_evidence_leans_normal_on_none_and_never_before_six_halves():
+    vote = PolarityVote()
+    for h in halves(4, seed=3, inhale_up=False, steep=0.3, noise=0.3):
+        vote.half(*h)
+    assert vote.guess() is False and vote.sign is None  # too few half breaths to lean on
+    for h in halves(4, seed=4, inhale_up=False, steep=0.3, noise=0.3):
+        vote.half(*h)
+    assert vote.sign is None or vote.sign == -1
+    if vote.sign is None:
+        assert vote.z < 0 and vote.guess() is True and vote.sign == -1
+    flat = PolarityVote()
+    for _ in range(4):
+        flat.half(True, 1.0, 1.0, 0.5)
+        flat.half(False, 1.0, 1.0, 0.5)
+    assert flat.z == 0.0 and flat.guess() is True and flat.sign == 1
+    assert flat.guess() is False  # a sign, guessed or not, is not guessed again

@@ -162,7 +162,7 @@ class Calibration:
                 self.result = Result(baseline, breaths, t - self.start, verdict)
 
     def _finish_calm(self, t: float) -> None:
-        events = self._events + self._detector.finish(t)
+        events = self._events + self._detector.finish(t, guess=True)  # depth and rate need no polarity: the guide gives it
         breaths = [e for e in events if e.name == "breath"]
         seconds = t - self.start
         if self._read and self._bad / self._read > MAX_BAD_SHARE:

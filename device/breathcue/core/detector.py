@@ -259,12 +259,18 @@ class BreathDetector:
             self._hold_too_long(t, events)
         return events
 
-    def finish(self, t: float) -> list[Event]:
-        """The recording ended at ``t``: report breaths still held back, and a last one cut off mid-exhale."""
+    def finish(self, t: float, guess: bool = False) -> list[Event]:
+        """The recording ended at ``t``: report breaths still held back, and a last one cut off mid-exhale.
+
+        With ``guess``, breaths are reported even when the polarity is still
+        undecided, in the light of the way the evidence leans: their count,
+        rate and depth are the same either way (calibration's calm part,
+        whose polarity comes from the guided breaths after it).
+        """
         events: list[Event] = []
         if self._lost is not None or self._artifact_start is not None or not self._started:
             return events
-        if self._vote.last_word():
+        if self._vote.last_word() or guess and self._vote.guess():
             self._verdict(t, events)
         sign = self._vote.sign
         if sign is None:

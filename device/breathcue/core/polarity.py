@@ -121,6 +121,13 @@ class PolarityVote:
             return True
         return False
 
+    def guess(self) -> bool:
+        """No verdict even at the last word, but the breaths are wanted all the same: the way the evidence leans (normal on none)."""
+        if self.sign is None and self._halves >= MIN_HALVES:
+            self.sign = -1 if self.z < 0 else 1
+            return True
+        return False
+
     def settle(self) -> None:
         """Stop learning: the polarity was given from outside (config, calibration, a paced session)."""
         self.learning = False
