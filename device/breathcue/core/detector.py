@@ -299,7 +299,7 @@ class BreathDetector:
         self._recent_due = t
         self._recent_depth = 0.0  # pragma: no mutate
         self._reset_segments(t)
-        self._set_state(t)  # pragma: no mutate
+        self._set_state()
 
     def _reset_segments(self, t: float) -> None:
         """Forget turning points: after a start, a lost signal or an artefact no breath spans the gap."""
@@ -423,7 +423,7 @@ class BreathDetector:
         self._held_turns.clear()
         for i in range(2, len(held)):
             self._breath_from(held[i - 2 : i + 1], now, events)
-        self._set_state(now)  # pragma: no mutate
+        self._set_state()
 
     def _breath_from(self, turns: list[Turn], now: float, events: list[Event]) -> None:
         onset, peak, end = turns[-3], turns[-2], turns[-1]
@@ -464,7 +464,7 @@ class BreathDetector:
             )
         )
         self._patterns.breath(now, start, stop, depth, rel, self._rate, self._artifact_start is None, events)
-        self._set_state(now)  # pragma: no mutate
+        self._set_state()
 
     @property
     def polarity(self) -> str | None:
@@ -555,7 +555,7 @@ class BreathDetector:
             self._pinned = turns[-1]
         else:
             self._pinned = None  # pragma: no mutate
-        self._set_state(t)  # pragma: no mutate
+        self._set_state()
 
     def _resume(self, t: float, events: list[Event]) -> None:
         """Breathing came back: end the hold (or forget the would-be one)."""
@@ -576,7 +576,7 @@ class BreathDetector:
             self._last_peak_t = None
         self._pinned = None  # pragma: no mutate
         holds.clear()
-        self._set_state(t)  # pragma: no mutate
+        self._set_state()
 
     def _small(self, t: float, events: list[Event]) -> None:
         """Small swings at a breathing rhythm: breathing too small for the turning points, not a hold."""
@@ -596,7 +596,7 @@ class BreathDetector:
                 return  # a 90 % loss of excursion is a hold, however regular what is left (the heart, a held chest's wobble)
             self._small_since = holds.stop.start
             holds.clear()
-            self._set_state(t)  # pragma: no mutate
+            self._set_state()
         if not self._weak():
             self._rescale(t, rhythm.swings())
 
@@ -624,13 +624,13 @@ class BreathDetector:
         self._holds.clear()
         self._pinned = None  # pragma: no mutate
         self._lost = ("weak" if weak else "flat-hold", t)
-        self._set_state(t)  # pragma: no mutate
+        self._set_state()
 
     def _found(self, t: float, events: list[Event]) -> None:
         events.append(Event("signal_ok", t, {"start": self._lost[1]}))
         self._lost = None
         self._reset_segments(t)
-        self._set_state(t)  # pragma: no mutate
+        self._set_state()
 
     # --- artefacts and lost signal ---------------------------------------------
 
@@ -641,7 +641,7 @@ class BreathDetector:
         self._artifact_start = t
         self._calm_since = t
         events.append(Event("artifact_start", t, {"start": t}))
-        self._set_state(t)  # pragma: no mutate
+        self._set_state()
 
     def _artifact(self, t: float, move: float, typical: float, events: list[Event]) -> None:
         if move > ARTIFACT_CALM_SHARE * typical:
@@ -658,7 +658,7 @@ class BreathDetector:
         ready = self._ready and self._typical is not None
         self._reset_segments(t)
         self._ready = ready  # the depth is still known; a hold still needs a breath's turn after the artefact
-        self._set_state(t)  # pragma: no mutate
+        self._set_state()
 
     def _lose(self, t: float, reason: str, events: list[Event], since: float | None = None) -> None:
         """The signal is unusable from ``since`` (default ``t``): end what was going on, report it once."""
@@ -680,7 +680,7 @@ class BreathDetector:
             self._lost = (reason, start)
         else:
             self._lost = (reason, self._lost[1])  # a too-long hold that now reads stuck: lost since then
-        self._set_state(t)  # pragma: no mutate
+        self._set_state()
 
     # --- status -------------------------------------------------------------------
 
@@ -689,7 +689,7 @@ class BreathDetector:
         baseline = self.baseline
         return baseline.depth if baseline is not None and baseline.depth > typical else typical
 
-    def _set_state(self, t: float) -> None:
+    def _set_state(self) -> None:
         patterns = self._patterns
         if self._lost is not None:
             state = "signal_lost"
