@@ -400,7 +400,7 @@ class BreathDetector:
                     self._verdict(now, events)
             if not held and not moved:
                 self._depths.append(swing)
-                self._paces[turn.high].append(turn.slope)
+                self._paces[1 if turn.high else 0].append(turn.slope)
                 ordered = sorted(self._depths)
                 typical = self._typical = statistics.median(ordered)
                 self._swings += 1
@@ -497,13 +497,16 @@ class BreathDetector:
         previous = last.value - before if before is not None else -swing
         # A last swing much smaller than the half breath before it is a full chest sagging, not an
         # exhale (or an inhale stopped half way, when the polarity says it went the inhale's way):
-        # breathing stopped where that half breath arrived.
-        # A last swing far smaller still is no half breath at all (the creep of an empty chest).
+        # breathing stopped where that half breath arrived.  Unless it came at the person's quick
+        # pace that way: then it was half a breath, if a short one.  One as large, but far slower
+        # than their pace, is a sag too.  A last swing far smaller is no half breath at all (the
+        # creep of an empty chest).
+        tiny = abs(swing) < TINY_SHARE * abs(previous)
         partial = abs(swing) < BREATH_HALF_SHARE * abs(previous) and abs(swing) < SAG_DEPTHS * typical
-        partial = partial and abs(swing) >= TINY_SHARE * abs(previous) and not self._at_pace(ext.slope, swing > 0, HALF_PACE) or partial and abs(swing) < TINY_SHARE * abs(previous)
+        partial = partial and (tiny or not self._at_pace(ext.slope, swing > 0, HALF_PACE))
         sagged = not partial and abs(swing) <= abs(previous) and self._slow(ext.slope, swing > 0)
         sign = self._vote.sign
-        inhale_way = sign is not None and (swing > 0) == (sign > 0) and abs(swing) >= TINY_SHARE * abs(previous)
+        inhale_way = sign is not None and (swing > 0) == (sign > 0) and not tiny
         if (partial or sagged) and not inhale_way and before is not None:
             start, level, into = last.reached, last.value, previous
             if partial and not self._slow(ext.slope, swing > 0):
