@@ -81,16 +81,22 @@ def test_an_absent_chip_is_retried_after_2_ms_doubling_to_a_tenth_of_a_second_an
     assert sensor.poll() == pytest.approx(0.002)  # a new outage backs off from the start again
 
 
-def test_the_journal_says_once_that_the_chip_is_away_and_for_how_long_when_it_is_back(caplog):
+def outage(caplog, until: float, level: int) -> tuple[Clock, AdcSensor]:
+    """A chip read once at 10 s, away until ``until`` (the sensor polled as its waits say), then back; logged from ``level``."""
     clock, chip = Clock(10.0), Chip()
     sensor = sensor_on(clock, chip)
     sensor.poll()
     chip.away = True
-    with caplog.at_level(logging.DEBUG, logger="breathcue.hw.sampling"):
-        while clock() < 12.0:
+    with caplog.at_level(level, logger="breathcue.hw.sampling"):
+        while clock() < until:
             clock.advance(sensor.poll())
         chip.away = False
         sensor.poll()
+    return clock, sensor
+
+
+def test_the_journal_says_once_that_the_chip_is_away_and_for_how_long_when_it_is_back(caplog):
+    clock, sensor = outage(caplog, 12.0, logging.DEBUG)
     said = messages(caplog, logging.INFO)
     assert said == ["the ADC: [Errno 121] Remote I/O error; retrying every 0.1 s at most", f"the ADC is back after {clock() - 10.0:.1f} s"]
     assert said[1] in ("the ADC is back after 2.0 s", "the ADC is back after 2.1 s")
@@ -99,15 +105,7 @@ def test_the_journal_says_once_that_the_chip_is_away_and_for_how_long_when_it_is
 
 
 def test_a_chip_away_for_under_half_a_second_is_not_worth_a_warning(caplog):
-    clock, chip = Clock(10.0), Chip()
-    sensor = sensor_on(clock, chip)
-    sensor.poll()
-    chip.away = True
-    with caplog.at_level(logging.INFO, logger="breathcue.hw.sampling"):
-        while clock() < 10.3:
-            clock.advance(sensor.poll())
-        chip.away = False
-        sensor.poll()
+    _, sensor = outage(caplog, 10.3, logging.INFO)
     assert messages(caplog, logging.INFO) == [] and sensor.errors > 3
 
 
