@@ -18,6 +18,7 @@ A MODULE is a path under device/breathcue, e.g. core/cues.py or history.py.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -134,8 +135,15 @@ def statuses(module: str) -> dict[str, str] | None:
 
 
 def change(module: str, name: str) -> str:
-    """A mutant as its changed lines, old -> new."""
-    shown = subprocess.run([sys.executable, "-m", "mutmut", "show", name], cwd=workdir(module), capture_output=True, text=True).stdout
+    """A mutant as its changed lines, old -> new.
+
+    What `mutmut show NAME` prints, read in this process: a `mutmut show` per survivor started a Python and
+    imported mutmut each time, about a second per line of the report.
+    """
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    with contextlib.chdir(workdir(module)):  # mutmut reads mutants/... relative to the work directory
+        shown = get_diff_for_mutant(name, path=f"breathcue/{module}")
     old = [x[1:].strip() for x in shown.splitlines() if x.startswith("-") and not x.startswith("---")]
     new = [x[1:].strip() for x in shown.splitlines() if x.startswith("+") and not x.startswith("+++")]
     return f"{' / '.join(old)}  ->  {' / '.join(new)}"
