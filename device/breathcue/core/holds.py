@@ -54,8 +54,8 @@ class HoldTracker:
         self.stop: Stop | None = None
         self.held = False
         self.turns = 0
-        self.last_still = 0.0
-        self.near = 0.0
+        self.last_still = 0.0  # pragma: no mutate
+        self.near = 0.0  # pragma: no mutate
         self.onward = 0  # breathing went on from the stop this way (+1 up, -1 down): where does it stop?
 
     @property
