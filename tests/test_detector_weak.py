@@ -28,7 +28,8 @@ from breathcue.hw.replay import load_recording
 from breathcue.hw.scenarios import timeline
 from breathcue.hw.sim import make_breather
 
-from .validation.run import detect, named
+from .validation import scenarios
+from .validation.run import detect, named, run_detector
 from .validation.synth import Builder
 
 EXCERPT = load_recording(Path(__file__).resolve().parent / "data" / "det_physio_belt_120s_10hz.csv", rate=10, column=2)
@@ -74,6 +75,18 @@ def test_a_strap_loose_to_under_a_tenth_at_once_is_a_hold_until_max_hold_seconds
     assert [e.get("reason") for e in lost] == ["weak"] and lost[0].t == end.t
     (ok,) = named(events, "signal_ok")
     assert SHRINK_TO <= ok.t <= SHRINK_TO + 5.0
+
+
+def test_a_held_chests_wobble_before_the_polarity_is_known_is_judged_against_the_persons_own_period():
+    """A force belt's minute: four quick breaths, a hold whose wobbles come at a tenth of a breath, regular enough at
+    any period from 2 to 12 s.  The person's period is known from their turns before the polarity is, and against
+    it the wobbles are no breathing: both holds are called (the depth was once relearnt from the wobbles, and
+    the minute ended with no breath, no polarity and no hold)."""
+    rec = scenarios.belt_minute("force", RATE, 126)
+    events, det = run_detector(rec.values, RATE)
+    starts = [e.get("start") for e in named(events, "hold_start")]
+    assert len(starts) == 2 and all(abs(s - h.start) <= 3.0 for s, h in zip(starts, rec.holds))
+    assert det.polarity == "normal" and not named(events, "signal_lost")
 
 
 @pytest.mark.parametrize("share", [0.25, 0.3])

@@ -9,6 +9,7 @@ than that (larger sags and wobbles), never gentler.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import statistics
 
@@ -60,3 +61,15 @@ def test_the_hold_joins_the_breath_before_it_and_the_sag_goes_toward_exhalation(
 def test_an_unknown_kind_is_refused():
     with pytest.raises(ValueError, match="hold kind"):
         HeldChest.draw(random.Random(0), "sideways")
+
+
+def test_now_and_then_the_person_swallows_a_quick_blip_that_comes_back():
+    """About half of the holds carry a swallow: up or down by a tenth of a breath or so, and back within 1.2 s."""
+    chests = [HeldChest.draw(random.Random(seed), "inhaled") for seed in range(200)]
+    assert 0.35 <= sum(1 for c in chests if c.swallows) / len(chests) <= 0.65
+    for chest in chests:
+        for at, size, seconds in chest.swallows:
+            plain, one = dataclasses.replace(chest, swallows=()), dataclasses.replace(chest, swallows=((at, size, seconds),))
+            blip = [one.offset(at + k * seconds / 10, cardiac=False) - plain.offset(at + k * seconds / 10, cardiac=False) for k in range(11)]
+            assert max(abs(b) for b in blip) == pytest.approx(abs(size), rel=0.05) and abs(size) <= 0.2
+            assert abs(blip[0]) < 1e-9 and abs(blip[-1]) < 1e-9 and seconds <= 1.2

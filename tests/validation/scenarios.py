@@ -6,7 +6,9 @@ inspiration, half way up an inhale or at end-expiration, the first after 3-7
 breaths.  ``belt`` makes the same from synthetic breathing of either belt
 type: a stretch cord (quick inhale, slower exhale) or a force belt (equally
 steep halves and a pause at end-expiration, where steepness says nothing of
-the polarity).  ``heldout_like`` keeps the older, gentler splices of the
+the polarity), breathed by a person whose breaths vary, who takes a deeper
+breath to hold it (or empties the chest) and recovers with deeper, quicker
+breaths.  ``heldout_like`` keeps the older, gentler splices of the
 first validation (12-19 s plateaus in one minute).  Either polarity.
 Everything is drawn from a seeded generator, so a failing case can be
 replayed by its seed.
@@ -185,11 +187,16 @@ def realistic(name: str, rate_hz: float, seed: int, invert: bool = False) -> Spl
     return rec
 
 
-def belt(kind: str, rate_hz: float, seed: int, invert: bool = False) -> Spliced:
-    """Synthetic breathing on a ``"cord"`` or ``"force"`` belt with two realistic holds of 10-40 s, cold start."""
-    rng = random.Random(f"belt:{kind}:{seed}")
-    bpm = rng.uniform(10.0, 17.0)
-    b = Builder(
+def _into_hold(rng: random.Random, hold_kind: str) -> dict[str, object]:
+    """How a person goes into a hold: a deeper breath to hold it full, the chest emptied further to hold it empty."""
+    if hold_kind == "exhaled":
+        return {"stop": None, "empty": rng.uniform(0.0, 0.3)}
+    return {"stop": hold_kind, "last_depth": rng.uniform(1.0, 1.6)}
+
+
+def _person(rate_hz: float, seed: int, invert: bool, rng: random.Random) -> Builder:
+    """A person on a strap: their breaths vary in depth and length, the strap wanders, the heart beats."""
+    return Builder(
         rate_hz,
         seed=seed,
         depth=1.0,
@@ -197,13 +204,25 @@ def belt(kind: str, rate_hz: float, seed: int, invert: bool = False) -> Spliced:
         noise=rng.uniform(0.003, 0.015),
         sign=-1.0 if invert else 1.0,
         wander=rng.uniform(0.0, 0.3),
+        vary=rng.uniform(0.05, 0.2),
     )
+
+
+def _recover(b: Builder, rng: random.Random, bpm: float, kind: str) -> None:
+    """After a hold: one or two deeper, quicker breaths."""
+    b.breathe(rng.randint(1, 2), bpm=bpm * rng.uniform(1.1, 1.3), depth=rng.uniform(1.1, 1.5), belt=kind)
+
+
+def belt(kind: str, rate_hz: float, seed: int, invert: bool = False) -> Spliced:
+    """Synthetic breathing on a ``"cord"`` or ``"force"`` belt with two realistic holds of 10-40 s, cold start."""
+    rng = random.Random(f"belt:{kind}:{seed}")
+    bpm = rng.uniform(10.0, 17.0)
+    b = _person(rate_hz, seed, invert, rng)
     kinds = _hold_kinds(np.random.default_rng(seed))
     for hold_kind in kinds:
-        stop = hold_kind if hold_kind != "exhaled" else None
-        b.breathe(rng.randint(3, 7), bpm=bpm, belt=kind, stop=stop)
+        b.breathe(rng.randint(3, 7), bpm=bpm, belt=kind, **_into_hold(rng, hold_kind))
         b.held(rng.uniform(10.0, 40.0), HeldChest.draw(rng, hold_kind))
-        b.breathe(2, bpm=bpm * 1.2, depth=rng.uniform(1.1, 1.4), belt=kind)  # recovery: deeper, a little faster
+        _recover(b, rng, bpm, kind)
     b.breathe(rng.randint(3, 6), bpm=bpm, belt=kind)
     sig = b.build()
     holds = [Hold(s, e, k) for (s, e), k in zip(sig.holds, b.kinds)]
@@ -216,19 +235,21 @@ def belt_minute(kind: str, rate_hz: float, seed: int, invert: bool = False) -> S
     Shaped as the recordings of real voluntary holds kept for acceptance
     (docs/detection.md): only 3-5 breaths before the first hold, so the
     polarity and the depth must be learnt from a few breaths, and a verdict
-    must come within the minute.
+    must come within the minute; 2-4 breaths between holds, the first of
+    them a deeper, quicker recovery.
     """
     rng = random.Random(f"minute:{kind}:{seed}")
     bpm = rng.uniform(10.0, 17.0)
-    b = Builder(rate_hz, seed=seed, depth=1.0, ripple=rng.uniform(0.01, 0.04), noise=rng.uniform(0.003, 0.015), sign=-1.0 if invert else 1.0, wander=rng.uniform(0.0, 0.3))
+    b = _person(rate_hz, seed, invert, rng)
     kinds = ["inhaled", "exhaled"] if rng.random() < 0.5 else ["exhaled", "inhaled"]
     if rng.random() < 0.25:
         kinds[rng.randrange(2)] = "mid"
     kinds = kinds[: rng.choice((1, 2))]
     for k, hold_kind in enumerate(kinds):
-        b.breathe(rng.randint(3, 5) if k == 0 else rng.randint(2, 3), bpm=bpm, belt=kind, stop=hold_kind if hold_kind != "exhaled" else None)
+        b.breathe(rng.randint(3, 5) if k == 0 else rng.randint(1, 2), bpm=bpm, belt=kind, **_into_hold(rng, hold_kind))
         b.held(rng.uniform(12.0, 19.0), HeldChest.draw(rng, hold_kind))
-    b.breathe(rng.randint(3, 5), bpm=bpm, belt=kind)
+        _recover(b, rng, bpm, kind)
+    b.breathe(rng.randint(2, 4), bpm=bpm, belt=kind)
     sig = b.build()
     holds = [Hold(s, e, k) for (s, e), k in zip(sig.holds, b.kinds)]
     return Spliced(np.asarray(sig.values, dtype=float), rate_hz, list(sig.peaks), holds)

@@ -2,9 +2,11 @@
 
 Breathing is a quick inhale and a slower exhale (a stretch cord), or equally
 steep halves with a pause at end-expiration (a force belt), with a cardiac
-ripple and a little noise; a hold is either the simple plateau that relaxes
-slowly (``hold``) or a real held chest's movement (``held``, hw/held_chest.py);
-other segments are a stuck value and sensor faults.  Pure Python and seeded.
+ripple, a little noise, the strap's slow wander and, when asked, a person's
+breath-to-breath variation of depth and length (``vary``); a hold is either
+the simple plateau that relaxes slowly (``hold``) or a real held chest's
+movement (``held``, hw/held_chest.py); other segments are a stuck value and
+sensor faults.  Pure Python and seeded.
 """
 
 from __future__ import annotations
@@ -30,15 +32,18 @@ class Signal:
 
 
 class Builder:
-    def __init__(self, rate_hz: float = 25.0, seed: int = 0, depth: float = 1.0, ripple: float = 0.05, noise: float = 0.005, sign: float = 1.0, wander: float = 0.0) -> None:
+    def __init__(
+        self, rate_hz: float = 25.0, seed: int = 0, depth: float = 1.0, ripple: float = 0.05, noise: float = 0.005, sign: float = 1.0, wander: float = 0.0, vary: float = 0.0
+    ) -> None:
         self.rate_hz = rate_hz
         self.rng = random.Random(seed)
         self.depth = depth
         self.ripple = ripple
         self.noise = noise
         self.sign = sign
-        self.wander = wander  # slow baseline wander of the strap, in depths
-        self._wander_phase = self.rng.uniform(0, 2 * math.pi) if wander else 0.0
+        self.wander = wander  # slow baseline wander of the strap, in depths: two slow sines of random periods
+        self._wanders = [(self.rng.uniform(15.0, 45.0), self.rng.uniform(0, 2 * math.pi)), (self.rng.uniform(45.0, 120.0), self.rng.uniform(0, 2 * math.pi))] if wander else []
+        self.vary = vary  # a person's breath-to-breath variation: the spread of log depth and log length
         self.level = 0.0  # lung volume now, 0 = end-expiration
         self.values: list[float | None] = []
         self.faults: dict[int, str] = {}
@@ -55,8 +60,7 @@ class Builder:
     def _emit(self, volume: float) -> None:
         t = self.t
         cardiac = self.ripple * self.depth * math.sin(2 * math.pi * 1.1 * t)
-        if self.wander:
-            cardiac += self.wander * self.depth * math.sin(2 * math.pi * t / 27.0 + self._wander_phase)
+        cardiac += sum(0.6 * self.wander * self.depth * math.sin(2 * math.pi * t / period + phase) for period, phase in self._wanders)
         self.values.append(self.sign * (volume + cardiac + self.rng.gauss(0.0, self.noise * self.depth)) + 2.0)
 
     def breathe(
@@ -68,6 +72,8 @@ class Builder:
         end_inhaled: bool = False,
         belt: str = "cord",
         stop: str | None = None,
+        last_depth: float | None = None,
+        empty: float = 0.0,
     ) -> "Builder":
         """``count`` breaths; with ``end_inhaled`` (or ``stop="inhaled"``) the last stops at the top of its inhale.
 
@@ -76,12 +82,18 @@ class Builder:
         second each, then a pause at end-expiration (a force belt).  ``stop="mid"``
         stops the last breath half way up its inhale.  Each breath starts from
         where the chest is, so a breath after a hold joins it without a step.
+        ``last_depth`` is the depth of the last breath (the deeper breath taken
+        to hold it) and ``empty`` how much further its exhale goes, in depths
+        (the chest emptied before a hold at end-expiration).
         """
         d = self.depth if depth is None else depth
         stop = "inhaled" if end_inhaled else stop
         self._paused_at = None
         for k in range(count):
+            last = k == count - 1
             period = 60.0 / bpm * self.rng.uniform(0.92, 1.08)
+            if self.vary:
+                period *= math.exp(max(-2.0, min(2.0, self.rng.gauss(0.0, 1.0))) * self.vary)
             n = int(round(period * self.rate_hz))
             if belt == "force":
                 n_in = int(round(self.rng.uniform(0.9, 1.4) * self.rate_hz * min(1.0, period / 4.0)))
@@ -91,7 +103,12 @@ class Builder:
                 n_in = int(round(n * inhale_share))
                 n_out, n_pause = n - n_in, 0
             cd = d * (self.rng.uniform(0.85, 1.15) if belt == "force" else 1.0)
-            last = k == count - 1
+            if self.vary:
+                cd *= math.exp(max(-2.0, min(2.0, self.rng.gauss(0.0, 1.0))) * self.vary)
+            if last and last_depth is not None:
+                cd = last_depth * self.depth
+            emptied = empty if last else 0.0
+            bottom = -emptied * self.depth
             start = self.level
             stop_at = n_in if not (last and stop == "mid") else int(round(n_in * self.rng.uniform(0.4, 0.7)))
             for i in range(stop_at):
@@ -104,12 +121,13 @@ class Builder:
             if last and stop == "inhaled":
                 self.level = cd
                 return self
+            n_out = int(round(n_out * (1.0 + emptied)))  # emptying the chest further takes longer
             for i in range(n_out):
-                self._emit(cd * (0.5 + 0.5 * math.cos(math.pi * (i + 1) / n_out)))
+                self._emit(bottom + (cd - bottom) * (0.5 + 0.5 * math.cos(math.pi * (i + 1) / n_out)))
             self._paused_at = self.t if n_pause else None  # a hold after this pause began where the exhale ended
             for i in range(n_pause):  # the chest settles into the pause
-                self._emit(0.03 * cd * math.exp(-(i + 1) / self.rate_hz / 0.6) - 0.03 * cd)
-            self.level = -0.03 * cd if n_pause else 0.0
+                self._emit(bottom + 0.03 * cd * math.exp(-(i + 1) / self.rate_hz / 0.6) - 0.03 * cd)
+            self.level = bottom - (0.03 * cd if n_pause else 0.0)
         return self
 
     def hold(self, seconds: float, sag: float = 0.1) -> "Builder":

@@ -129,6 +129,7 @@ class BreathDetector:
         self._typical: float | None = None
         self._intervals: deque[float] = deque(maxlen=RATE_INTERVALS)
         self._rate: float | None = None
+        self._cycles: deque[float] = deque(maxlen=RATE_INTERVALS)  # from turn to turn of a kind: the period, polarity or not
         self._last_peak_t: float | None = None  # pragma: no mutate
         self._breaths = 0
         self._lost: tuple[str, float] | None = None
@@ -401,6 +402,8 @@ class BreathDetector:
             if not held and not moved:
                 self._depths.append(swing)
                 self._paces[1 if turn.high else 0].append(turn.slope)
+                if len(turns) >= 2 and turns[-2].t + self._fast_delay > self._epoch and turn.t - turns[-2].t <= MAX_INTERVAL_SECONDS:
+                    self._cycles.append(turn.t - turns[-2].t)
                 ordered = sorted(self._depths)
                 typical = self._typical = statistics.median(ordered)
                 self._swings += 1
@@ -584,7 +587,7 @@ class BreathDetector:
     def _small(self, t: float, events: list[Event]) -> None:
         """Small swings at a breathing rhythm: breathing too small for the turning points, not a hold."""
         rhythm = self._rhythm
-        period = 60.0 / self._rate if self._rate else None
+        period = self._period()
         holds = self._holds
         if holds.held:  # breathing again, if shallow: only a long, regular rhythm of breath size ends a hold
             if rhythm.regular(period, HELD_TURNS) and not self._weak(HELD_TURNS):
@@ -612,6 +615,12 @@ class BreathDetector:
         self._swings = self._clean = len(swings)
         self._ready = True
 
+    def _period(self) -> float | None:
+        """The person's breathing period in seconds: from their breaths, or before the polarity is known, their turns."""
+        if self._rate:
+            return 60.0 / self._rate
+        return statistics.median(self._cycles) if len(self._cycles) >= 2 else None
+
     def _weak(self, count: int = RHYTHM_TURNS) -> bool:
         """Are the small swings too small to be breaths (a loose strap)?  Only a baseline can tell."""
         baseline = self.baseline
@@ -621,8 +630,7 @@ class BreathDetector:
         """No one holds a breath this long: the strap is loose ("weak", if small breathing shows) or off it."""
         start = self._holds.stop.start
         events.append(Event("hold_end", t, {"start": start, "end": t, "duration": t - start}))
-        period = 60.0 / self._rate if self._rate else None
-        weak = self._rhythm.regular(period) and self._weak()
+        weak = self._rhythm.regular(self._period()) and self._weak()
         events.append(Event("signal_lost", t, {"start": t, "reason": "weak" if weak else "flat"}))
         self._holds.clear()
         self._pinned = None  # pragma: no mutate

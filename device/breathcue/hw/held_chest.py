@@ -7,7 +7,9 @@ exhalation by up to 75 % over 1.5-3 s, then stays level with slow drift,
 small irregular wobbles and sometimes a late sag of up to half a breath; at
 end-expiration it creeps slowly (6-28 % in all) with smaller wobbles.  The
 first seconds carry settling wobbles of up to a quarter of a breath, and the
-heart beats through all of it.
+heart beats through all of it.  Now and then the person swallows: a quick
+blip of a tenth of a breath or so, up and back within a second, which is
+neither a breath nor moving about.
 
 ``HeldChest.draw`` picks one such hold at random and ``offset`` gives its
 movement at a time into the hold, in shares of the depth with the inhale
@@ -53,6 +55,7 @@ class HeldChest:
     ripple: float  # the heartbeat, amplitude in depths...
     ripple_hz: float  # ...and rate
     ripple_phase: float
+    swallows: tuple[tuple[float, float, float], ...] = ()  # a quick blip: when, size (depths, either way), seconds
 
     @classmethod
     def draw(cls, rng: random.Random, kind: str = "inhaled") -> "HeldChest":
@@ -85,6 +88,10 @@ class HeldChest:
             ripple=rng.uniform(0.01, 0.035),
             ripple_hz=rng.uniform(0.85, 1.4),
             ripple_phase=rng.uniform(0, 2 * math.pi),
+            swallows=tuple(
+                (rng.uniform(1.5, 12.0), rng.choice((-1.0, 1.0)) * rng.uniform(0.03, 0.1 if kind == "exhaled" else 0.2), rng.uniform(0.5, 1.2))
+                for _ in range(rng.choices((0, 1, 2), (0.5, 0.35, 0.15))[0])
+            ),
         )
 
     def offset(self, t: float, cardiac: bool = True) -> float:
@@ -94,6 +101,7 @@ class HeldChest:
         # The wobbles start from zero so the hold joins the breath before it without a step.
         x += fade * sum(a * (math.sin(2 * math.pi * f * t + p) - math.sin(p)) for a, f, p in self.settle)
         x += sum(a * (math.sin(2 * math.pi * f * t + p) - math.sin(p)) for a, f, p in self.wobbles)
+        x += sum(size * math.sin(math.pi * (t - at) / seconds) for at, size, seconds in self.swallows if at < t < at + seconds)
         if cardiac:
             x += self.ripple * min(1.0, t / 0.5) * math.sin(2 * math.pi * self.ripple_hz * t + self.ripple_phase)
         return x
