@@ -39,7 +39,10 @@ MODULES: dict[str, list[str]] = {
     "core/polarity.py": ["tests/test_stage_polarity.py", "tests/test_stage_polarity_more.py"],
     "core/rhythm.py": ["tests/test_stage_rhythm.py", "tests/test_stage_rhythm_more.py"],
     "core/patterns.py": ["tests/test_stage_patterns.py"],
-    "core/calibration.py": ["tests/test_calibration.py", "tests/test_calibration_mutants.py", "tests/test_calibration_outcomes.py"],
+    "core/calibration.py": [
+        "tests/test_calibration.py", "tests/test_calibration_mutants.py", "tests/test_calibration_outcomes.py",
+        "tests/test_calibration_undecided.py",
+    ],
     "core/holds.py": ["tests/test_stage_holds.py", "tests/test_stage_holds_more.py"],
     "core/detector.py": [
         "tests/test_stage_detector.py", "tests/test_stage_detector_holds.py", "tests/test_stage_detector_edges.py",
