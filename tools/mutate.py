@@ -49,7 +49,7 @@ MODULES: dict[str, list[str]] = {
         "tests/test_stage_detector_stops.py", "tests/test_stage_detector_paces.py",
         "tests/test_detector.py", "tests/test_detector_weak.py", "tests/test_detector_polarity.py",
     ],
-    "core/cues.py": ["tests/test_cues.py", "tests/test_cues_events.py"],
+    "core/cues.py": ["tests/test_cues.py", "tests/test_cues_events.py", "tests/test_cues_more.py"],
     "core/filters.py": ["tests/test_filters.py", "tests/test_filters_more.py"],
     "core/guided.py": ["tests/test_guided.py", "tests/test_calibration_mutants.py"],
     "core/pacing.py": ["tests/test_pacing.py", "tests/test_sessions.py"],
