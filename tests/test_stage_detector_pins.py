@@ -51,17 +51,24 @@ def test_a_held_full_chest_that_goes_on_breathing_shallow_from_the_top_keeps_the
         assert breath.get("inhale") == pytest.approx(2.0, abs=0.6)
 
 
-def then_breathing(values: list[float], seed: int = 5) -> list[float]:
+def then_breathing(values: list[float], seed: int = 5, sign: float = 1.0) -> list[float]:
     """``values``, then four breaths from where they end (a breath's volume starts at 0, the Builder's level 2.0)."""
-    return values + [v - 2.0 + values[-1] for v in Builder(RATE, seed=seed, depth=0.4).breathe(4).values]
+    return values + [sign * (v - 2.0) + values[-1] for v in Builder(RATE, seed=seed, depth=0.4).breathe(4).values]
 
 
-@pytest.mark.parametrize("polarity", ["normal", "auto"])
-def test_an_exhale_in_two_parts_held_at_its_bottom_ends_its_breath_at_the_hold_and_the_next_starts_where_it_ends(polarity):
-    b = Builder(RATE, seed=4, depth=0.4).breathe(5, bpm=12, end_inhaled=True)
+def config_for(polarity: str, sign: float) -> DetectorConfig:
+    """``given``: the strap's polarity as the config says it (normal for ``sign`` 1, inverted for -1); else ``auto``."""
+    return DetectorConfig(polarity=("normal" if sign > 0 else "inverted") if polarity == "given" else "auto")
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+@pytest.mark.parametrize("polarity", ["given", "auto"])
+def test_an_exhale_in_two_parts_held_at_its_bottom_ends_its_breath_at_the_hold_and_the_next_starts_where_it_ends(polarity, sign):
+    b = Builder(RATE, seed=4, depth=0.4, sign=sign).breathe(5, bpm=12, end_inhaled=True)
     # out half way, a pause, the rest of the way out, and held empty
-    values, ends = shaped(b.values, [(-0.2, 1.2), (0.0, 3.0), (-0.2, 1.2), (0.005, 14.0)])
-    events, _ = run(samples_of(then_breathing(values)), config=DetectorConfig(polarity=polarity))
+    pieces = [(-0.2, 1.2), (0.0, 3.0), (-0.2, 1.2), (0.005, 14.0)]
+    values, ends = shaped(b.values, [(sign * change, seconds) for change, seconds in pieces])
+    events, _ = run(samples_of(then_breathing(values, sign=sign)), config=config_for(polarity, sign))
     assert others(events) == ["hold_start", "hold_end"]
     hold_start, hold_end = named(events, "hold_start")[0], named(events, "hold_end")[0]
     bottom = ends[2]
@@ -75,12 +82,14 @@ def test_an_exhale_in_two_parts_held_at_its_bottom_ends_its_breath_at_the_hold_a
     assert after[0].get("onset") == pytest.approx(hold_end.get("end"), abs=0.1)  # ...and the next starts where it ends
 
 
-@pytest.mark.parametrize("polarity", ["normal", "auto"])
-def test_a_hold_half_way_up_an_inhale_begun_after_a_pause_is_part_of_that_breath(polarity):
-    breaths = Builder(RATE, seed=4, depth=0.4).breathe(5, bpm=12).values
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+@pytest.mark.parametrize("polarity", ["given", "auto"])
+def test_a_hold_half_way_up_an_inhale_begun_after_a_pause_is_part_of_that_breath(polarity, sign):
+    breaths = Builder(RATE, seed=4, depth=0.4, sign=sign).breathe(5, bpm=12).values
     # a pause at the bottom, half an inhale, held there, the rest of the inhale, and out
-    values, ends = shaped(breaths, [(0.0, 3.0), (0.2, 1.0), (0.0, 14.0), (0.2, 1.0), (-0.4, 2.0)])
-    events, _ = run(samples_of(then_breathing(values)), config=DetectorConfig(polarity=polarity))
+    pieces = [(0.0, 3.0), (0.2, 1.0), (0.0, 14.0), (0.2, 1.0), (-0.4, 2.0)]
+    values, ends = shaped(breaths, [(sign * change, seconds) for change, seconds in pieces])
+    events, _ = run(samples_of(then_breathing(values, sign=sign)), config=config_for(polarity, sign))
     assert others(events) == ["hold_start", "hold_end"]
     hold_start, hold_end = named(events, "hold_start")[0], named(events, "hold_end")[0]
     assert ends[1] - 0.6 <= hold_start.get("start") <= ends[1] + 0.3

@@ -1,0 +1,38 @@
+"""Someone moving against breathing: what the jerk says, and what it keeps from being a hold.
+
+docs/detection.md, "The jerk": a half breath whose jerk passed a fifth of
+it counts no breath, a swing with someone moving in it teaches no depth,
+and a hold needs three motion-free swings before it: a chest that goes
+still right after someone moved is a strap settling, not a held breath
+(docs/detection.md, "Known limits": a hold begun within a breath and a
+half of someone moving is not called).  Short synthetic signals, a
+fraction of a second each (the mutation run affords them for every mutant
+of core/detector.py; docs/testing.md, "Detector stages").
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from breathcue.config import DetectorConfig
+
+from .test_stage_detector import run, samples_of
+from .validation.synth import Builder
+
+RATE = 25.0
+
+
+@pytest.mark.parametrize("polarity", ["normal", "auto"])
+@pytest.mark.parametrize("seed", [8, 9])
+def test_stillness_one_half_breath_after_someone_swayed_through_an_exhale_is_no_hold(seed, polarity):
+    b = Builder(RATE, seed=seed, depth=0.4).breathe(5, bpm=12)
+    shaken_from = int(b.peaks[-1] * RATE) + 5
+    shaken_to = shaken_from + int(2.3 * RATE)  # the fifth breath's exhale
+    values = list(b.breathe(1, bpm=12, end_inhaled=True).hold(14).breathe(3).values)
+    for i in range(shaken_from, shaken_to):  # someone swaying at walking pace while breathing out...
+        values[i] += 0.2 * math.sin(2 * math.pi * 1.7 * (i - shaken_from) / RATE)
+    # ...then one inhale, and the chest is still for 14 s: too soon after the movement to tell from the strap settling
+    events, _ = run(samples_of(values), config=DetectorConfig(polarity=polarity))
+    assert [e.name for e in events if e.name != "breath"] == []
