@@ -52,6 +52,7 @@ def chest(rate: float, seed: int, parts: list[tuple[str, float, float]]) -> list
 def no_motion_rule(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(detector_module, "MOTION_SHARE", math.inf)
     monkeypatch.setattr(detector_module, "MOTION_TIMES", math.inf)
+    monkeypatch.setattr(detector_module, "FAR_MOTION_TIMES", math.inf)
 
 
 def test_the_jerk_is_small_for_breathing_and_large_for_a_sway():
@@ -129,3 +130,15 @@ def test_someone_moving_gives_a_would_be_hold_up():
     and the swaying (whose slow part creeps back too slowly to be a return at breathing's pace) must end it."""
     events = detect(scenarios.moving_around("nk_resting_5min", 25.0, 17), 25.0)
     assert not named(events, "hold_start")
+
+
+@pytest.mark.parametrize("seed", [8, 14])
+def test_quick_deep_breaths_after_a_hold_are_breathing_and_the_next_hold_is_called(seed):
+    """A force belt at 10 Hz, about 20 breaths a minute: after a hold come one or two breaths deeper and quicker
+    than the rest, whose jerk is 10-17 times the calmest of late (a held chest's slow sag once set that calm, too).
+    They are breathing, not someone moving, so a hold two breaths later is ready to be called."""
+    rec = scenarios.belt_minute("force", 10.0, seed)
+    events = detect(rec.values, 10.0)
+    starts = [e.get("start") for e in named(events, "hold_start")]
+    assert len(rec.holds) == len(starts) == 2
+    assert all(abs(s - h.start) <= 3.0 for s, h in zip(starts, rec.holds))

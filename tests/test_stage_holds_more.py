@@ -49,11 +49,11 @@ def test_an_exhale_after_a_pause_at_the_top_gives_the_hold_up_however_long_the_p
 
 def test_a_return_counts_from_where_the_chest_left_the_level_in_signal_time():
     inhaled = Stop(start=10.0, level=1.0, swing=1.0, depth=1.0)
-    # out at 0.24 a second from 13 s: 30 % back at 14.25 s, 0.85 of a depth (a complete cycle) at 16.54 s,
-    # 2.3 s later: breathing
+    # out at 0.24 a second from 13 s: 30 % back at 14.25 s, 90 % of the inhale (a complete cycle) at 16.75 s,
+    # 2.5 s later: breathing
     quick = events(inhaled, exhale_from(13.0, 0.24))
-    assert quick[0][1] == "resume" and quick[0][0] == pytest.approx(16.54, abs=2 / RATE)
-    # out at 0.15 a second: 30 % back at 15 s, 0.85 at 18.67 s, 3.7 s later: a creep, the hold stands
+    assert quick[0][1] == "resume" and quick[0][0] == pytest.approx(16.75, abs=2 / RATE)
+    # out at 0.15 a second: 30 % back at 15 s, 90 % at 19 s, 4 s later: a creep, the hold stands
     # (the lag moves both times alike, so it changes nothing here)
     assert events(inhaled, exhale_from(13.0, 0.15)) == [(pytest.approx(20.0), "declare")]
 

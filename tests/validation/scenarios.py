@@ -239,7 +239,7 @@ def belt_minute(kind: str, rate_hz: float, seed: int, invert: bool = False) -> S
     them a deeper, quicker recovery.
     """
     rng = random.Random(f"minute:{kind}:{seed}")
-    bpm = rng.uniform(10.0, 17.0)
+    bpm = rng.uniform(10.0, 24.0)
     b = _person(rate_hz, seed, invert, rng)
     kinds = ["inhaled", "exhaled"] if rng.random() < 0.5 else ["exhaled", "inhaled"]
     if rng.random() < 0.25:

@@ -54,8 +54,10 @@ READY_SWINGS = 3  # consistent swings needed after a (re)start before a hold or 
 MOTION_SHARE = 0.3  # a swing whose jerk (RMS) passed this share of it was someone moving, not a breath...
 SHAKEN_SHARE = 0.2  # ...one whose jerk passed this share of it was no half of a breath either...
 MOTION_TIMES = 10.0  # ...and one whose jerk passed this many times the calmest of the last FLOOR_SECONDS...
-MOTION_FLOOR_SHARE = 0.1  # ...and this share of the swing (a breath's own band leaves a few hundredths in the jerk)
-FLOOR_SECONDS = 30.0  # (the calmest while the chest moved: a still chest, before or in a hold, says nothing of breathing's)
+MOTION_FLOOR_SHARE = 0.15  # ...and this share of the swing (a breath's own band leaves a few hundredths in the jerk)...
+FAR_MOTION_TIMES = 20.0  # ...or this many times it and this share (breaths after a hold, deeper and quicker, reach
+FAR_MOTION_SHARE = 0.1  # 10-17 times with a tenth)
+FLOOR_SECONDS = 30.0  # (the calmest while breathing: a still or held chest says nothing of breathing's)
 FLOOR_SETTLE_SECONDS = 2.0  # the jerk's average needs this long after a start before its floor means anything
 RECENT_SECONDS = 8.0  # the range over this window is the depth before any swing, and caps the turning threshold
 RECENT_STEP_SECONDS = 0.2  # ...updated this often: a coarse scale needs no more
@@ -208,7 +210,7 @@ class BreathDetector:
             still_scale = capped if baseline is None else min(typical, CALM_SHARE * baseline.depth)
             turn_scale = capped
         still = move < STILL_SHARE * still_scale
-        if not still and t >= self._floor_due:
+        if not still and stop is None and t >= self._floor_due:  # a held chest's sag is slow movement, no breathing's jerk
             self._floor_due = t + RECENT_STEP_SECONDS
             self._jerk_floor.push(t, jerk)
         turn_at = TURN_SHARE * turn_scale
@@ -346,7 +348,10 @@ class BreathDetector:
         floor = self._jerk_floor
         if not floor:
             return False
-        return peak > MOTION_TIMES * MOTION_TIMES * floor.low and peak > (MOTION_FLOOR_SHARE * swing) ** 2
+        low = floor.low
+        if peak > MOTION_TIMES**2 * low and peak > (MOTION_FLOOR_SHARE * swing) ** 2:
+            return True
+        return peak > FAR_MOTION_TIMES**2 * low and peak > (FAR_MOTION_SHARE * swing) ** 2
 
     def _slow(self, slope: float, rising: bool) -> bool:
         """Is a half breath this steep far slower than the person's of late, the same way: a sag?"""

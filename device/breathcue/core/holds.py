@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 RETURN_SHARE = 0.9  # back over nearly all of the last half breath: a complete cycle, breathing...
 MIN_RETURN = 0.6  # ...or over this many depths, if the half breath was smaller (a chest held half way up);
-RETURN_DEPTHS = 0.85  # back this many depths is breathing in any case (a held chest sags 75 % at most)
+RETURN_DEPTHS = 1.0  # back a whole depth is breathing in any case (a held chest sags 75 % at most, 90 % in the model)
 RESUME_SHARE = 0.75  # a declared hold ends at a movement this large (in depths) within two seconds
 RETURN_MOVE = 0.55  # ...and a return ends it only at breathing's pace: a sag and drift creep back slower (48 % in 2 s at most)
 RETURN_SECONDS = 3.0  # ...or, before it is declared, within this long of leaving the level (an exhale in two steps)
