@@ -11,7 +11,8 @@ from breathcue.config import DetectorConfig
 from breathcue.core.detector import Baseline, BreathDetector
 from breathcue.core.types import Event, Sample
 
-from .validation.run import detect
+from .validation import scenarios
+from .validation.run import detect, named
 from .validation.synth import Builder
 
 PERIOD_EVENTS = {"hold", "shallow", "rapid", "artifact"}
@@ -254,3 +255,16 @@ def test_a_shallow_spell_ends_even_when_shallow_seconds_holds_fewer_than_three_b
     events = detect(b.breathe(6).build().values, 25.0, Baseline(0.4, 12, "normal"), shallow_seconds=10)
     assert [e.name for e in events if e.name.startswith("shallow")] == ["shallow_start", "shallow_end"]
     assert [e.t for e in events if e.name == "shallow_end"][0] <= deep_again + 18.0  # at the third deep breath
+
+
+def test_the_breath_after_a_hold_at_end_expiration_starts_where_the_hold_ended_even_if_its_inhale_turned_first():
+    """A force belt at 10 Hz: a 20 s hold at end-expiration ends with a quick breath whose peak is confirmed before
+    the hold's end is.  That breath runs from the hold's end, with its own depth, not from the hold's start with
+    half of it (which once made the two breaths after the hold "shallow", and a shallow spell began at the hold)."""
+    rec = scenarios.belt_minute("force", 10.0, 3)
+    events = detect(rec.values, 10.0)
+    (_, held), ends = rec.holds, named(events, "hold_end")
+    assert len(ends) == 2 and abs(ends[1].get("end") - held.end) <= 1.0
+    (after,) = [e for e in named(events, "breath") if held.start < e.get("peak") < held.end + 3.0]
+    assert after.get("onset") == pytest.approx(ends[1].get("end"), abs=0.3) and after.get("rel_depth") > 0.8
+    assert not named(events, "shallow_start")

@@ -576,8 +576,9 @@ class BreathDetector:
             end = max(start, holds.last_still)
             events.append(Event("hold_end", t, {"start": start, "end": end, "duration": end - start}))
             turns = self._turns
-            if self._pinned is not None and turns and turns[-1] is self._pinned:
-                turns[-1] = dataclasses.replace(turns[-1], until=end)  # the next breath starts when the hold ends
+            for i, turn in enumerate(turns):  # the next breath starts when the hold ends (its inhale may have turned already)
+                if turn is self._pinned and all(later.t > end for later in turns[i + 1 :]):
+                    turns[i] = dataclasses.replace(turn, until=end)
             if self._vote.sign is None:  # which end was held is not known yet: a turn at either was left when the hold ended
                 held_at = start - 1.0 / self.rate_hz
                 left = {id(turn): dataclasses.replace(turn, until=end) for turn in turns if held_at <= turn.t <= end and turn.until < end}
