@@ -45,6 +45,8 @@ def test_a_held_full_chest_that_goes_on_breathing_shallow_from_the_top_keeps_the
     assert others(events) == ["hold_start", "hold_end", "shallow_start"]  # breathing at a quarter of the depth is shallow
     hold_start, hold_end = named(events, "hold_start")[0], named(events, "hold_end")[0]
     assert abs(hold_start.get("start") - top) <= 0.6 and hold_end.t <= again + 25.0
+    # the hold ended where the first of those small cycles turned, half a cycle in (2.5 s), not where they were counted
+    assert abs(hold_end.get("end") - (again + 2.5)) <= 0.75
     topping = [e for e in named(events, "breath") if e.get("onset") < hold_start.get("start") < e.get("end")]
     assert len(topping) <= 1
     for breath in topping:  # its inhale is the one before the hold, 2 s long

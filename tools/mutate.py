@@ -48,6 +48,7 @@ MODULES: dict[str, list[str]] = {
         "tests/test_stage_detector.py", "tests/test_stage_detector_holds.py", "tests/test_stage_detector_edges.py",
         "tests/test_stage_detector_stops.py", "tests/test_stage_detector_paces.py",
         "tests/test_stage_detector_pins.py", "tests/test_stage_detector_scales.py", "tests/test_stage_detector_moving.py",
+        "tests/test_stage_detector_ends.py",
         "tests/test_detector.py", "tests/test_detector_weak.py", "tests/test_detector_polarity.py",
     ],
     "core/cues.py": ["tests/test_cues.py", "tests/test_cues_events.py", "tests/test_cues_more.py"],
