@@ -36,3 +36,20 @@ def test_stillness_one_half_breath_after_someone_swayed_through_an_exhale_is_no_
     # ...then one inhale, and the chest is still for 14 s: too soon after the movement to tell from the strap settling
     events, _ = run(samples_of(values), config=DetectorConfig(polarity=polarity))
     assert [e.name for e in events if e.name != "breath"] == []
+
+
+@pytest.mark.parametrize("seed", [13, 14])
+def test_after_a_lost_signal_three_half_breaths_are_needed_before_someone_moving_is_an_artifact(seed):
+    # the detector starts afresh after a sensor fault: the depth it goes by needs three half breaths again
+    # (READY_SWINGS); before them a movement is not judged against a depth from before the gap
+    for breaths, inhaled, artifact in ((1, False, False), (2, True, False), (2, False, True)):
+        b = Builder(RATE, seed=seed, depth=0.4).breathe(6, bpm=12).fault(1.0).breathe(breaths, bpm=12, end_inhaled=inhaled)
+        moved_at = b.t  # after one, one and a half or two breaths (from where the signal came back, half a breath in)
+        events, _ = run(b.motion(5).breathe(6, bpm=12).build().samples())
+        names = [e.name for e in events if e.name != "breath"]
+        assert names[:2] == ["signal_lost", "signal_ok"]
+        if artifact:
+            assert names[2:] == ["artifact_start", "artifact_end"]
+            assert moved_at < [e for e in events if e.name == "artifact_start"][0].t <= moved_at + 1.0
+        else:
+            assert names[2:] == [], (breaths, inhaled)

@@ -71,3 +71,17 @@ def test_on_a_cold_start_three_breaths_are_enough_to_tell_a_full_chests_sag_from
     events, _ = run(samples_of(then_breathing(values)), config=DetectorConfig(polarity=polarity))
     assert others(events) == ["hold_start", "hold_end"]
     assert top - 0.6 <= named(events, "hold_start")[0].get("start") <= top + 0.3  # not at the bottom of the sag, 6 s later
+
+
+@pytest.mark.parametrize("bpm", [6, 7])
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_a_person_who_slows_down_is_judged_on_their_pace_of_late_a_slow_full_exhale_into_a_hold_is_a_half_breath(sign, bpm):
+    # 16 breaths a minute, then slow, deep breathing (paced breathing): exhales of 5 s where they took 2 s
+    b = Builder(RATE, seed=4, depth=0.4, sign=sign).breathe(8, bpm=16).breathe(4, bpm=bpm, end_inhaled=True)
+    values, ends = shaped(b.values, [(-0.38 * sign, 5.0), (0.005 * sign, 14.0)])  # one more such exhale, held empty
+    values += [sign * (v - 2.0) + values[-1] for v in Builder(RATE, seed=5, depth=0.4).breathe(4, bpm=bpm).values]
+    events, _ = run(samples_of(values), config=DetectorConfig(polarity="normal" if sign > 0 else "inverted"))
+    assert others(events) == ["hold_start", "hold_end"]
+    bottom = ends[0]
+    # at under half the pace of the quick breaths long gone, but the pace of the last four: breath, not a sag
+    assert bottom - 1.5 <= named(events, "hold_start")[0].get("start") <= bottom + 0.3
