@@ -98,3 +98,19 @@ def test_a_hold_half_way_up_an_inhale_begun_after_a_pause_is_part_of_that_breath
     (holding,) = [e for e in named(events, "breath") if e.get("onset") < hold_start.get("start") < e.get("end")]
     # its inhale began before the pause ended and reached its top after the hold
     assert holding.get("onset") <= ends[0] + 0.3 and abs(holding.get("peak") - ends[3]) <= 0.6
+
+
+@pytest.mark.parametrize("creep", [0.15, 0.2])
+def test_before_the_polarity_is_known_the_breath_after_an_empty_chest_that_crept_back_a_third_starts_where_the_hold_ends(creep):
+    # breaths too alike in their halves to tell the polarity by the time the hold is declared
+    b = Builder(RATE, seed=4, depth=0.4, ripple=0.02, noise=0.01)
+    breaths = b.breathe(5, bpm=12, inhale_share=0.48).values
+    # an empty chest held, creeping back up by over a third of a depth (enough to turn), then breathing again
+    values, ends = shaped(breaths, [(0.0, 1.0), (creep, 3.0), (0.0, 10.0), (0.4 - creep, 1.6), (-0.4, 2.4)])
+    again = Builder(RATE, seed=5, depth=0.4, ripple=0.02, noise=0.01).breathe(4, inhale_share=0.48).values
+    events, _ = run(samples_of(values + [v - 2.0 + values[-1] for v in again]))
+    assert others(events) == ["hold_start", "hold_end"]
+    hold_start, hold_end = named(events, "hold_start")[0], named(events, "hold_end")[0]
+    assert abs(hold_start.get("start") - len(breaths) / RATE) <= 0.6  # the bottom, where the exhale arrived
+    after = [e for e in named(events, "breath") if e.get("peak") > hold_end.get("end")]
+    assert after and abs(after[0].get("onset") - hold_end.get("end")) <= 0.6  # not where the hold started
