@@ -13,6 +13,7 @@ of core/detector.py; docs/testing.md, "Detector stages").
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 
@@ -53,3 +54,15 @@ def test_after_a_lost_signal_three_half_breaths_are_needed_before_someone_moving
             assert moved_at < [e for e in events if e.name == "artifact_start"][0].t <= moved_at + 1.0
         else:
             assert names[2:] == [], (breaths, inhaled)
+
+
+def test_before_the_polarity_is_known_two_breaths_give_the_period_swings_at_half_the_rate_neither_end_a_hold_nor_breathe():
+    # two breaths with no clear polarity (the rate from breaths is not known), then held, then swings of an eighth of a
+    # depth at twice their period (10 s, where theirs is 5 s): no breathing rhythm, so a hold, and in the end no strap
+    held = Builder(RATE, seed=0, depth=0.4, ripple=0.02, noise=0.01).breathe(2, bpm=12, inhale_share=0.48).hold(3, sag=0.02).values
+    rng = random.Random(3)
+    slow = [held[-1] + 0.05 * (1 - math.cos(2 * math.pi * i / RATE / 10.0)) + rng.gauss(0, 0.001) for i in range(80 * int(RATE))]
+    events, det = run(samples_of(held + slow), config=DetectorConfig(max_hold_seconds=60))
+    assert [e.name for e in events if e.name != "breath"] == ["hold_start", "hold_end", "signal_lost"]
+    lost = [e for e in events if e.name == "signal_lost"][0]
+    assert lost.get("reason") == "flat" and det.polarity is None
