@@ -66,3 +66,19 @@ def test_before_the_polarity_is_known_two_breaths_give_the_period_swings_at_half
     assert [e.name for e in events if e.name != "breath"] == ["hold_start", "hold_end", "signal_lost"]
     lost = [e for e in events if e.name == "signal_lost"][0]
     assert lost.get("reason") == "flat" and det.polarity is None
+
+
+@pytest.mark.parametrize("seed", [8, 9, 10])
+def test_a_breath_whose_exhale_carries_a_sway_under_a_fifth_of_it_is_still_a_breath(seed):
+    # a clean strap (no heartbeat in the signal): its calm jerk is low, so a sway stands out against it...
+    b = Builder(RATE, seed=seed, depth=0.4, ripple=0.0, noise=0.001).breathe(8, bpm=12)
+    swayed = b.peaks[7]
+    shaken_from = int(swayed * RATE) + 5
+    values = list(b.breathe(4, bpm=12).values)
+    for i in range(shaken_from, shaken_from + int(2.3 * RATE)):  # ...of a quarter of a depth at walking pace, in the exhale
+        values[i] += 0.1 * math.sin(2 * math.pi * 1.7 * (i - shaken_from) / RATE)
+    events, _ = run(samples_of(values), config=DetectorConfig(polarity="normal"))
+    assert [e.name for e in events if e.name != "breath"] == []
+    peaks = [e.get("peak") for e in events if e.name == "breath"]
+    # its jerk is under a fifth of the half breath: someone moving a little, still a breath, counted at its peak
+    assert len(peaks) == 12 and [p for p in peaks if abs(p - swayed) <= 0.5]
