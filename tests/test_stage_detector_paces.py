@@ -31,14 +31,14 @@ def then_breathing(values: list[float], seed: int = 5, sign: float = 1.0, belt: 
     return values + [sign * (v - 2.0) + values[-1] for v in Builder(RATE, seed=seed, depth=0.4).breathe(4, belt=belt).values]
 
 
-@pytest.mark.parametrize(("seed", "seconds"), [(4, 2.2), (6, 2.2), (4, 2.8)])
+@pytest.mark.parametrize(("seed", "seconds"), [(4, 2.2), (6, 2.2), (4, 2.8), (4, 1.6)])
 @pytest.mark.parametrize("sign", [1.0, -1.0])
 @pytest.mark.parametrize("polarity", ["given", "auto"])
 def test_a_cords_short_exhale_at_its_own_slow_pace_could_be_a_sag_or_a_breath_so_the_hold_starts_half_way(polarity, sign, seed, seconds):
     # a stretch cord: in over 2 s, out over 3 s, so its exhale is its slow way (a fall, or inverted a rise)
     b = Builder(RATE, seed=seed, depth=0.4, sign=sign).breathe(6, bpm=12, end_inhaled=True)
-    # out by three quarters of a depth in 2.2 s or 2.8 s (about its usual exhale's pace, or two thirds of it: not
-    # under half, as a sag is, though under half the pace of an inhale), then held
+    # out by three quarters of a depth in 1.6-2.8 s: from about its inhale's pace to two thirds of its usual exhale's
+    # (never under half of that, as a sag is), then held
     values, ends = shaped(b.values, [(-0.3 * sign, seconds), (0.005 * sign, 14.0)])
     given = "normal" if sign > 0 else "inverted"
     config = DetectorConfig(polarity=given if polarity == "given" else "auto")
