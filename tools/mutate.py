@@ -33,7 +33,7 @@ NOT_SLOW = ["-m", "not slow", "-k", "not replayed and not workday"]
 
 # Each module and the tests that exercise it.
 MODULES: dict[str, list[str]] = {
-    "core/adherence.py": ["tests/test_sessions.py", "tests/test_pace_cli.py"],
+    "core/adherence.py": ["tests/test_sessions.py", "tests/test_pace_cli.py", "tests/test_adherence_more.py"],
     "core/conditioning.py": ["tests/test_stage_conditioning.py"],
     "core/segmenter.py": ["tests/test_stage_segmenter.py"],
     "core/polarity.py": ["tests/test_stage_polarity.py", "tests/test_stage_polarity_more.py"],
@@ -60,7 +60,7 @@ MODULES: dict[str, list[str]] = {
     "core/scene.py": ["tests/test_render.py", "tests/test_scene.py", "tests/test_simulate.py", *NOT_SLOW],
     "core/schedule.py": ["tests/test_schedule.py"],
     "core/types.py": ["tests/test_types.py", "tests/test_cues.py", "tests/test_render.py"],
-    "hw/ads1115.py": ["tests/test_ads1115.py", "tests/test_ads1115_faults.py"],
+    "hw/ads1115.py": ["tests/test_ads1115.py", "tests/test_ads1115_faults.py", "tests/test_ads1115_more.py"],
     "hw/sampling.py": ["tests/test_sampling.py", "tests/test_sampling_edges.py"],
     "history.py": [
         "tests/test_history.py", "tests/test_history_rows.py", "tests/test_damaged_state.py", "tests/test_history_mutants.py",
