@@ -54,7 +54,7 @@ MODULES: dict[str, list[str]] = {
     "core/cues.py": ["tests/test_cues.py", "tests/test_cues_events.py", "tests/test_cues_more.py"],
     "core/filters.py": ["tests/test_filters.py", "tests/test_filters_more.py"],
     "core/guided.py": ["tests/test_guided.py", "tests/test_calibration_mutants.py", "tests/test_guided_more.py"],
-    "core/pacing.py": ["tests/test_pacing.py", "tests/test_sessions.py"],
+    "core/pacing.py": ["tests/test_pacing.py", "tests/test_sessions.py", "tests/test_pacing_more.py"],
     "core/relaxation.py": ["tests/test_sessions.py", "tests/test_render.py", "tests/test_relaxation_more.py"],
     "core/render.py": ["tests/test_render.py", "tests/test_render_mutants.py"],
     "core/scene.py": ["tests/test_render.py", "tests/test_scene.py", "tests/test_simulate.py", *NOT_SLOW],
