@@ -82,3 +82,17 @@ def test_a_breath_whose_exhale_carries_a_sway_under_a_fifth_of_it_is_still_a_bre
     peaks = [e.get("peak") for e in events if e.name == "breath"]
     # its jerk is under a fifth of the half breath: someone moving a little, still a breath, counted at its peak
     assert len(peaks) == 12 and [p for p in peaks if abs(p - swayed) <= 0.5]
+
+
+@pytest.mark.parametrize("seed", [8, 9, 10])
+def test_a_sway_in_the_exhale_into_stillness_is_someone_moving_by_the_far_bar_so_no_hold(seed):
+    # a clean strap (no heartbeat in the signal): breathing's calm jerk is low...
+    b = Builder(RATE, seed=seed, depth=0.4, ripple=0.0, noise=0.001).breathe(8, bpm=12)
+    shaken_from = int(b.peaks[-1] * RATE) + 5
+    values = list(b.hold(14).breathe(4, bpm=12).values)
+    for i in range(shaken_from, shaken_from + int(2.3 * RATE)):  # ...and the last exhale carries a sway at walking pace
+        values[i] += 0.1 * math.sin(2 * math.pi * 1.7 * (i - shaken_from) / RATE)
+    events, _ = run(samples_of(values), config=DetectorConfig(polarity="normal"))
+    # its jerk is under 15 % of the exhale, but over 20 times breathing's calm and a tenth of the exhale: someone
+    # moving (docs/detection.md, "The jerk"), so the stillness after it is the strap settling, not a held breath
+    assert [e.name for e in events if e.name != "breath"] == []
