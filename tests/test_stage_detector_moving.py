@@ -96,3 +96,19 @@ def test_a_sway_in_the_exhale_into_stillness_is_someone_moving_by_the_far_bar_so
     # its jerk is under 15 % of the exhale, but over 20 times breathing's calm and a tenth of the exhale: someone
     # moving (docs/detection.md, "The jerk"), so the stillness after it is the strap settling, not a held breath
     assert [e.name for e in events if e.name != "breath"] == []
+
+
+@pytest.mark.parametrize("seed", [8, 9, 10])
+def test_with_a_strong_heartbeat_in_the_signal_a_small_sway_in_the_exhale_is_no_motion_and_the_hold_after_it_is_called(seed):
+    # a heartbeat of 5 % of the depth keeps breathing's calm jerk high...
+    b = Builder(RATE, seed=seed, depth=0.4, ripple=0.05, noise=0.001).breathe(8, bpm=12)
+    shaken_from = int(b.peaks[-1] * RATE) + 5
+    held = b.hold(14)
+    (start, _), = held.holds
+    values = list(held.breathe(4, bpm=12).values)
+    for i in range(shaken_from, shaken_from + int(2.3 * RATE)):  # ...so a sway at walking pace in the last exhale...
+        values[i] += 0.12 * math.sin(2 * math.pi * 1.7 * (i - shaken_from) / RATE)
+    events, _ = run(samples_of(values), config=DetectorConfig(polarity="normal"))
+    # ...whose jerk is not 10 times that calm (nor 30 % of the exhale) is no one moving: the hold after it is called
+    assert [e.name for e in events if e.name != "breath"] == ["hold_start", "hold_end"]
+    assert abs([e for e in events if e.name == "hold_start"][0].get("start") - start) <= 1.0
