@@ -213,6 +213,13 @@ def _recover(b: Builder, rng: random.Random, bpm: float, kind: str) -> None:
     b.breathe(rng.randint(1, 2), bpm=bpm * rng.uniform(1.1, 1.3), depth=rng.uniform(1.1, 1.5), belt=kind)
 
 
+def _built(b: Builder) -> Spliced:
+    """What the person breathed, with its holds and breath peaks as the truth."""
+    sig = b.build()
+    holds = [Hold(s, e, k) for (s, e), k in zip(sig.holds, b.kinds)]
+    return Spliced(np.asarray(sig.values, dtype=float), b.rate_hz, list(sig.peaks), holds)
+
+
 def belt(kind: str, rate_hz: float, seed: int, invert: bool = False) -> Spliced:
     """Synthetic breathing on a ``"cord"`` or ``"force"`` belt with two realistic holds of 10-40 s, cold start."""
     rng = random.Random(f"belt:{kind}:{seed}")
@@ -224,9 +231,7 @@ def belt(kind: str, rate_hz: float, seed: int, invert: bool = False) -> Spliced:
         b.held(rng.uniform(10.0, 40.0), HeldChest.draw(rng, hold_kind))
         _recover(b, rng, bpm, kind)
     b.breathe(rng.randint(3, 6), bpm=bpm, belt=kind)
-    sig = b.build()
-    holds = [Hold(s, e, k) for (s, e), k in zip(sig.holds, b.kinds)]
-    return Spliced(np.asarray(sig.values, dtype=float), rate_hz, list(sig.peaks), holds)
+    return _built(b)
 
 
 def belt_minute(kind: str, rate_hz: float, seed: int, invert: bool = False) -> Spliced:
@@ -250,6 +255,4 @@ def belt_minute(kind: str, rate_hz: float, seed: int, invert: bool = False) -> S
         b.held(rng.uniform(12.0, 19.0), HeldChest.draw(rng, hold_kind))
         _recover(b, rng, bpm, kind)
     b.breathe(rng.randint(2, 4), bpm=bpm, belt=kind)
-    sig = b.build()
-    holds = [Hold(s, e, k) for (s, e), k in zip(sig.holds, b.kinds)]
-    return Spliced(np.asarray(sig.values, dtype=float), rate_hz, list(sig.peaks), holds)
+    return _built(b)
