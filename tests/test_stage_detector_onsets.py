@@ -1,0 +1,74 @@
+"""Where breaths and holds begin when the detector cannot see the beginning: at the start of a recording, and
+under a full chest's quick sag.
+
+docs/detection.md, "Segmentation into breaths": a breath runs from where the
+signal left one trough to where it left the next, the filters' delay taken
+off; where tracking began stands for the trough before a breath already
+under way.  "Holds": a last half breath much smaller than the one before it,
+far slower than the person's own pace that way, is a full chest sagging, and
+breathing stopped at the top, before the sag.  Short synthetic signals, a
+fraction of a second each (docs/testing.md, "Detector stages").
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from breathcue.config import DetectorConfig
+from breathcue.core.types import Sample
+from breathcue.hw.held_chest import HeldChest, Sag
+
+from .test_stage_detector import named, run
+from .validation.synth import Builder
+
+
+def chest(*sags: Sag) -> HeldChest:
+    """A full chest held with these sags, a little heartbeat and nothing random."""
+    return HeldChest("inhaled", sags, 0.0, (), 1.0, (), 0.02, 1.1, 0.0)
+
+
+@pytest.mark.parametrize("rate", [10.0, 25.0, 50.0])
+@pytest.mark.parametrize("skip", [0.0, 0.6])
+def test_the_first_breath_under_way_when_the_recording_starts_began_no_later_than_the_recording(rate, skip):
+    # the recording starts where an inhale starts, or 0.6 s into it: the breath was under way at the first sample
+    b = Builder(rate, seed=2, depth=0.4).breathe(6, bpm=12)
+    first = int(round(skip * rate))
+    samples = [Sample(i / rate, v) for i, v in enumerate(b.values) if i >= first]
+    events, _ = run(samples, rate=rate, config=DetectorConfig(polarity="normal"))
+    breaths = named(events, "breath")
+    assert len(breaths) == 6
+    onset, peak = breaths[0].get("onset"), breaths[0].get("peak")
+    assert onset <= samples[0].t + 1e-9  # not the first sample's time plus the filters' delay
+    assert abs(peak - b.peaks[0]) <= 0.5 and onset >= -1.0  # the peak where it was, and the onset about the start
+
+
+@pytest.mark.parametrize(("rate", "seed"), [(10.0, 2), (25.0, 1), (25.0, 2)])
+@pytest.mark.parametrize(("size", "seconds"), [(0.6, 3.5), (0.5, 3.0)])
+def test_a_full_chest_that_sags_at_once_by_half_a_breath_slowly_is_held_from_the_top(rate, seed, size, seconds):
+    # a force belt (both halves about a second); the last inhale tops out and the held chest sags at once by half a
+    # breath over 3-3.5 s: quick enough to turn the top into a turning point, far slower than the person's exhales
+    b = Builder(rate, seed=seed, depth=0.4).breathe(6, bpm=12, belt="force")
+    b.breathe(1, bpm=12, belt="force", stop="inhaled").held(18.0, chest(Sag(-size, 0.0, seconds))).breathe(5, bpm=12, belt="force")
+    (held_from, held_to), = b.holds
+    events, _ = run(b.build().samples(), rate=rate)
+    assert [e.name for e in events if e.name != "breath"] == ["hold_start", "hold_end"]
+    (hold_start,) = named(events, "hold_start")
+    # breathing stopped at the top, before the sag: not half way down it
+    assert abs(hold_start.get("start") - held_from) <= 0.7
+    assert hold_start.t <= held_from + 10.0 + 2.0
+
+
+@pytest.mark.parametrize("rate", [10.0, 25.0])
+@pytest.mark.parametrize("belt", ["cord", "force"])
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+@pytest.mark.parametrize(("size", "at", "seconds"), [(0.68, 1.8, 2.6), (0.4, 2.0, 2.0)])
+def test_a_full_chest_that_sags_after_a_second_or_two_is_held_from_the_top_on_either_strap_polarity(rate, belt, sign, size, at, seconds):
+    # the sag goes back the way the last inhale came, at a pace a breath could have: on a strap that reads inhales
+    # downwards as on one that reads them upwards, it is no next breath beginning, and the hold began at the top
+    b = Builder(rate, seed=1, depth=0.4, sign=sign).breathe(6, belt=belt)
+    b.breathe(1, belt=belt, stop="inhaled").held(18.0, chest(Sag(-size, at, seconds))).breathe(5, belt=belt)
+    (held_from, _), = b.holds
+    events, det = run(b.build().samples(), rate=rate)
+    assert [e.name for e in events if e.name != "breath"] == ["hold_start", "hold_end"]
+    assert abs(named(events, "hold_start")[0].get("start") - held_from) <= 0.6
+    assert det.polarity == ("normal" if sign > 0 else "inverted")
