@@ -256,3 +256,27 @@ def belt_minute(kind: str, rate_hz: float, seed: int, invert: bool = False) -> S
         _recover(b, rng, bpm, kind)
     b.breathe(rng.randint(2, 4), bpm=bpm, belt=kind)
     return _built(b)
+
+
+def slow_breather(rate_hz: float, seed: int, invert: bool = False) -> Spliced:
+    """Five minutes of slow breathing with no hold: steady at 4.5-7 a minute, or slowing to that from 10-16.
+
+    What the device teaches (resonance breathing, a ramp's last minutes) and
+    what a trained person breathes between sessions.  Each half breath takes
+    2-9 s, so an exhale moves the chest less in two seconds than the
+    stillness bar: the halves are smooth on either belt (a force belt's
+    one-second halves and long pause are spontaneous breathing's, not a
+    paced slow breath's), the inhale 35-50 % of the breath.
+    """
+    rng = random.Random(f"slow:{seed}")
+    b = _person(rate_hz, seed, invert, rng)
+    slowest = rng.uniform(4.5, 7.0)
+    share = rng.uniform(0.35, 0.5)
+    if seed % 2:
+        bpm = rng.uniform(10.0, 16.0)
+        while bpm > slowest:  # a ramp: two breaths a step, half a breath a minute slower each
+            b.breathe(2, bpm=bpm, inhale_share=share)
+            bpm -= 0.5
+    while b.t < 300.0:
+        b.breathe(1, bpm=slowest, inhale_share=share)
+    return _built(b)

@@ -23,6 +23,7 @@ it whole.  See docs/detection.md for the method and its validation.
 from __future__ import annotations
 
 import dataclasses
+import math
 import statistics
 from collections import deque
 from dataclasses import dataclass
@@ -132,7 +133,9 @@ class BreathDetector:
         self._intervals: deque[float] = deque(maxlen=RATE_INTERVALS)
         self._rate: float | None = None
         self._cycles: deque[float] = deque(maxlen=RATE_INTERVALS)  # from turn to turn of a kind: the period, polarity or not
+        self._halves: deque[float] = deque(maxlen=RATE_INTERVALS)  # from turn to turn: half breaths, before any period
         self._last_peak_t: float | None = None  # pragma: no mutate
+        self._held_until = -math.inf  # where the last hold ended: no breathing period spans it
         self._breaths = 0
         self._lost: tuple[str, float] | None = None
         self._started = False
@@ -407,8 +410,10 @@ class BreathDetector:
             if not held and not moved:
                 self._depths.append(swing)
                 self._paces[1 if turn.high else 0].append(turn.slope)
-                if len(turns) >= 2 and turns[-2].t + self._fast_delay > self._epoch and turn.t - turns[-2].t <= MAX_INTERVAL_SECONDS:
+                if len(turns) >= 2 and turns[-2].t + self._fast_delay > max(self._epoch, self._held_until) and turn.t - turns[-2].t <= MAX_INTERVAL_SECONDS:
                     self._cycles.append(turn.t - turns[-2].t)
+                if turns[-1].t + self._fast_delay > max(self._epoch, self._held_until):
+                    self._halves.append(turn.t - turns[-1].t)
                 ordered = sorted(self._depths)
                 typical = self._typical = statistics.median(ordered)
                 self._swings += 1
@@ -444,6 +449,8 @@ class BreathDetector:
         depth = sign * (peak.value - 0.5 * (onset.value + end.value))
         if (self._typical is not None and depth < MIN_BREATH_SHARE * self._typical) or end.t - onset.t < MIN_BREATH_SECONDS:
             return  # a ripple on a pause, not a breath
+        if self._last_peak_t is not None and self._last_peak_t < self._held_until < peak.t:
+            self._last_peak_t = None  # breaths kept back until a verdict: no interval spans a hold
         if self._last_peak_t is not None and 0.0 < peak.t - self._last_peak_t <= MAX_INTERVAL_SECONDS:
             self._intervals.append(peak.t - self._last_peak_t)
             self._rate = 60.0 / statistics.median(self._intervals)
@@ -526,7 +533,7 @@ class BreathDetector:
             return  # no breath led here: a ripple on a pause, or stillness long after the last breath
         if self._moved(abs(into)):
             return  # someone moving led here: the strap settling after it is no held breath
-        self._holds.begin(Stop(start, level, into, typical, sagged), t - self._slow_delay)
+        self._holds.begin(Stop(start, level, into, typical, sagged, self._hold_period()), t - self._slow_delay)
         self._rhythm.reset(self._cond.y)
 
     def _reanchor(self, t: float, way: int) -> None:
@@ -537,7 +544,7 @@ class BreathDetector:
         ext = seg.extreme if seg.rising == (way > 0) or not turns or turns[-1].high != (way > 0) else turns[-1]
         start = max(ext.reached, stop.start)
         origin = stop.level - stop.swing if way * stop.swing > 0 else stop.level  # where this half breath began
-        self._holds.begin(Stop(start, ext.value, ext.value - origin, stop.depth), t - self._slow_delay)
+        self._holds.begin(Stop(start, ext.value, ext.value - origin, stop.depth, period=self._hold_period()), t - self._slow_delay)
         self._rhythm.reset(self._cond.y)
 
     def _declare(self, t: float, z: float, events: list[Event]) -> None:
@@ -586,6 +593,7 @@ class BreathDetector:
                     for i, turn in enumerate(kept):
                         kept[i] = left.get(id(turn), turn)
             self._last_peak_t = None
+            self._held_until = end
         self._pinned = None  # pragma: no mutate
         holds.clear()
         self._set_state()
@@ -626,6 +634,13 @@ class BreathDetector:
         if self._rate:
             return 60.0 / self._rate
         return statistics.median(self._cycles) if len(self._cycles) >= 2 else None
+
+    def _hold_period(self) -> float:
+        """The period a would-be hold must outlast: before two cycles, twice the usual half breath (a slow breather's first)."""
+        period = self._period()
+        if period is None and len(self._halves) >= 2:
+            period = 2.0 * statistics.median(self._halves)
+        return period or 0.0
 
     def _weak(self, count: int = RHYTHM_TURNS) -> bool:
         """Are the small swings too small to be breaths (a loose strap)?  Only a baseline can tell."""
