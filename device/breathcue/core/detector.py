@@ -51,6 +51,7 @@ MIN_BREATH_SHARE = 0.3  # a breath shallower than this share of the typical swin
 DEPTH_SWINGS = 6  # the typical depth is the median of this many recent swings
 RATE_INTERVALS = 5  # the rate is the median of this many recent breath intervals
 MAX_INTERVAL_SECONDS = 30.0  # a longer gap between breaths is no breathing interval
+SLOWEST_PERIOD_SECONDS = 15.0  # 4 a minute: no one breathes slower, however slow the turns
 READY_SWINGS = 3  # consistent swings needed after a (re)start before a hold or artefact can be called
 MOTION_SHARE = 0.3  # a swing whose jerk (RMS) passed this share of it was someone moving, not a breath...
 SHAKEN_SHARE = 0.2  # ...one whose jerk passed this share of it was no half of a breath either...
@@ -636,11 +637,18 @@ class BreathDetector:
         return statistics.median(self._cycles) if len(self._cycles) >= 2 else None
 
     def _hold_period(self) -> float:
-        """The period a would-be hold must outlast: before two cycles, twice the usual half breath (a slow breather's first)."""
-        period = self._period()
-        if period is None and len(self._halves) >= 2:
+        """The breathing period a deep would-be hold must outlast, from the turns (breaths may be reported late, together).
+
+        Before two cycles, twice the usual half breath (a slow breather's first
+        stop); never more than the slowest paced breathing's.
+        """
+        if len(self._cycles) >= 2:
+            period = statistics.median(self._cycles)
+        elif len(self._halves) >= 2:
             period = 2.0 * statistics.median(self._halves)
-        return period or 0.0
+        else:
+            return 0.0
+        return min(period, SLOWEST_PERIOD_SECONDS)
 
     def _weak(self, count: int = RHYTHM_TURNS) -> bool:
         """Are the small swings too small to be breaths (a loose strap)?  Only a baseline can tell."""
