@@ -3,8 +3,9 @@ under a full chest's quick sag.
 
 docs/detection.md, "Segmentation into breaths": a breath runs from where the
 signal left one trough to where it left the next, the filters' delay taken
-off; where tracking began stands for the trough before a breath already
-under way.  "Holds": a last half breath much smaller than the one before it,
+off; where tracking began (the first sample, or the first after a lost
+signal) stands for the trough before a breath already under way, so that
+breath is not lost.  "Holds": a last half breath much smaller than the one before it,
 far slower than the person's own pace that way, is a full chest sagging, and
 breathing stopped at the top, before the sag.  Short synthetic signals, a
 fraction of a second each (docs/testing.md, "Detector stages").
@@ -72,3 +73,35 @@ def test_a_full_chest_that_sags_after_a_second_or_two_is_held_from_the_top_on_ei
     assert [e.name for e in events if e.name != "breath"] == ["hold_start", "hold_end"]
     assert abs(named(events, "hold_start")[0].get("start") - held_from) <= 0.6
     assert det.polarity == ("normal" if sign > 0 else "inverted")
+
+
+@pytest.mark.parametrize(("rate", "seed"), [(10.0, 1), (10.0, 2), (10.0, 3), (25.0, 1), (25.0, 3)])
+def test_the_breath_under_way_when_the_signal_comes_back_after_a_short_fault_is_not_lost(rate, seed):
+    # a fifth of a second of i2c errors that ends a tenth of a second before the seventh breath's peak
+    b = Builder(rate, seed=seed, depth=0.4).breathe(10, bpm=12)
+    back = int(round((b.peaks[6] - 0.1) * rate))
+    lost = range(back - int(round(0.2 * rate)), back)
+    samples = [Sample(i / rate, None, "i2c_error") if i in lost else Sample(i / rate, v) for i, v in enumerate(b.values)]
+    events, _ = run(samples, rate=rate, config=DetectorConfig(polarity="normal"))
+    assert [e.name for e in events if e.name != "breath"] == ["signal_lost", "signal_ok"]
+    ok = named(events, "signal_ok")[0].t
+    peaks = [e.get("peak") for e in named(events, "breath")]
+    # every breath counted at its peak, the one the fault cut into too; none spans the gap
+    assert len(peaks) == 10 and all(any(abs(p - q) <= 0.5 for p in peaks) for q in b.peaks)
+    assert all(e.get("end") <= lost.start / rate or e.get("onset") >= ok - 0.5 for e in named(events, "breath"))
+
+
+@pytest.mark.parametrize("seed", [2, 3, 4, 5, 8])
+def test_the_breath_a_hold_half_way_up_its_inhale_belongs_to_begins_before_the_hold_not_inside_it(seed):
+    # a force belt; the fifth inhale stops half way and is held 20 s, the chest settling with slow wobbles and sagging
+    # by 0.3 of a breath in its first seconds; the wobbles turn, and the held breath's trough moves to the hold's start
+    held = HeldChest("mid", (Sag(-0.3, 0.4, 3.0),), 0.02, ((0.066, 0.3, 1.5), (0.053, 0.26, 5.5)), 2.8, (), 0.02, 1.2, 4.9)
+    b = Builder(25.0, seed=seed, depth=2.0, noise=0.02, ripple=0.0).breathe(4, bpm=17, belt="force")
+    b.breathe(1, bpm=17, belt="force", stop="mid").held(20, held).breathe(6, bpm=17, belt="force")
+    (held_from, _), = b.holds
+    topped = next(p for p in b.peaks if p > held_from)  # where the held inhale, finished after the hold, peaks
+    events, _ = run(b.build().samples(), config=DetectorConfig(polarity="normal"))
+    assert [e.name for e in events if e.name != "breath"] == ["hold_start", "hold_end"]
+    assert abs(named(events, "hold_start")[0].get("start") - held_from) <= 0.6
+    (breath,) = [e for e in named(events, "breath") if abs(e.get("peak") - topped) <= 0.5]
+    assert breath.get("onset") <= held_from + 0.5  # its inhale began before the hold: not a second into it

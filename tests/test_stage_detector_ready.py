@@ -49,3 +49,19 @@ def test_a_hold_one_breath_after_someone_swayed_through_an_exhale_is_no_hold(see
     # soon to tell a held breath from the strap settling (docs/detection.md, "Known limits")
     events, _ = run(samples_of(values), config=DetectorConfig(polarity=polarity))
     assert [e.name for e in events if e.name != "breath"] == []
+
+
+@pytest.mark.parametrize("rate", [10.0, 25.0])
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("small", [0.25, 0.35])
+@pytest.mark.parametrize("gasp_bpm", [30, 40])
+def test_a_quick_deep_breath_into_a_hold_after_a_small_one_is_no_one_moving(rate, seed, small, gasp_bpm):
+    # a small breath, then a gasp of 1.4 depths in 0.6-0.8 s, held at its top: the small swing before the gasp is
+    # confirmed only as the gasp rises and carries its jerk, but against half a breath it is no one moving
+    # (docs/detection.md, "The jerk"), so the hold is called from the top of the gasp
+    b = Builder(rate, seed=seed, depth=0.4).breathe(6, bpm=12).breathe(1, bpm=24, depth=small * 0.4)
+    b.breathe(1, bpm=gasp_bpm, depth=1.4 * 0.4, stop="inhaled").hold(15, sag=0.3).breathe(4, bpm=12)
+    (start, _), = b.holds
+    events, _ = run(b.build().samples(), rate=rate)
+    assert [e.name for e in events if e.name != "breath"] == ["hold_start", "hold_end"]
+    assert abs(named(events, "hold_start")[0].get("start") - start) <= 0.6
