@@ -105,3 +105,34 @@ def test_the_breath_a_hold_half_way_up_its_inhale_belongs_to_begins_before_the_h
     assert abs(named(events, "hold_start")[0].get("start") - held_from) <= 0.6
     (breath,) = [e for e in named(events, "breath") if abs(e.get("peak") - topped) <= 0.5]
     assert breath.get("onset") <= held_from + 0.5  # its inhale began before the hold: not a second into it
+
+
+@pytest.mark.parametrize("seed", [2, 4])
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_the_breath_after_a_hold_whose_empty_chest_crept_back_half_a_breath_starts_where_the_hold_ended(seed, sign):
+    # a force belt on a wandering strap; held empty for 28 s, the chest creeps back by more than half a breath, then
+    # breathing resumes: after a hold at end-expiration the next breath starts when the hold ends (docs/detection.md)
+    b = Builder(25.0, seed=seed, depth=0.4, sign=sign, wander=0.3, ripple=0.0).breathe(5, bpm=15, belt="force")
+    b.hold(28.0, sag=0.56).breathe(10, bpm=11, belt="force")
+    (_, held_to), = b.holds
+    events, _ = run(b.build().samples())
+    assert [e.name for e in events if e.name != "breath"] == ["hold_start", "hold_end"]
+    end = named(events, "hold_end")[0].get("end")
+    assert abs(end - held_to) <= 1.0
+    after = [e for e in named(events, "breath") if e.get("peak") > end]
+    assert after and abs(after[0].get("onset") - end) <= 0.6
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_a_full_chest_that_settles_with_large_wobbles_is_held_from_the_top(sign):
+    # a force belt, a person's own variation, a wandering strap; the held full chest settles with wobbles of a fifth of
+    # a breath, swallows and sags by 0.3 of a breath: the wobbles move it on and back, and wherever the start is moved to
+    # when it is still again, it is where that movement stopped at the top, not seconds into the hold
+    held = HeldChest("inhaled", (Sag(-0.31, 1.38, 3.7),), 0.0056, ((0.117, 0.7, 3.3), (0.083, 0.76, 6.28)), 2.25, (), 0.034, 1.29, 5.85, ((2.8, 0.09, 1.0),))
+    b = Builder(25.0, seed=3, depth=0.4, vary=0.15, wander=0.3, ripple=0.05, sign=sign).breathe(7, bpm=12, belt="force")
+    b.breathe(1, bpm=12, belt="force", stop="inhaled").held(27.4, held).breathe(6, bpm=14, belt="force")
+    (held_from, held_to), = b.holds
+    events, _ = run(b.build().samples())
+    assert [e.name for e in events if e.name != "breath"] == ["hold_start", "hold_end"]
+    assert abs(named(events, "hold_start")[0].get("start") - held_from) <= 1.0
+    assert abs(named(events, "hold_end")[0].get("end") - held_to) <= 1.0

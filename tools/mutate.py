@@ -49,7 +49,7 @@ MODULES: dict[str, list[str]] = {
         "tests/test_stage_detector_stops.py", "tests/test_stage_detector_paces.py",
         "tests/test_stage_detector_pins.py", "tests/test_stage_detector_scales.py", "tests/test_stage_detector_moving.py",
         "tests/test_stage_detector_ends.py", "tests/test_stage_detector_onsets.py", "tests/test_stage_detector_ready.py",
-        "tests/test_stage_detector_minutes.py",
+        "tests/test_stage_detector_minutes.py", "tests/test_stage_detector_artifacts.py",
         "tests/test_detector.py", "tests/test_detector_weak.py", "tests/test_detector_polarity.py",
         # the motion bars on a force belt's minute (0.2 s); the rest of test_detector_motion.py replays minutes
         "tests/test_detector_motion.py::test_quick_deep_breaths_after_a_hold_are_breathing_and_the_next_hold_is_called",
