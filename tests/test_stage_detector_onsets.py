@@ -1,14 +1,17 @@
-"""Where breaths and holds begin when the detector cannot see the beginning: at the start of a recording, and
-under a full chest's quick sag.
+"""Where breaths and holds begin when the detector cannot see the beginning: at the start of a recording, after a
+short fault, under a held chest's sag, wobbles and creep.
 
 docs/detection.md, "Segmentation into breaths": a breath runs from where the
 signal left one trough to where it left the next, the filters' delay taken
 off; where tracking began (the first sample, or the first after a lost
 signal) stands for the trough before a breath already under way, so that
-breath is not lost.  "Holds": a last half breath much smaller than the one before it,
-far slower than the person's own pace that way, is a full chest sagging, and
-breathing stopped at the top, before the sag.  Short synthetic signals, a
-fraction of a second each (docs/testing.md, "Detector stages").
+breath is not lost.  "Holds": a last half breath much smaller than the one
+before it, far slower than the person's own pace that way, is a full chest
+sagging, and breathing stopped at the top, before the sag; a hold at full
+inspiration (or half way up an inhale) is part of the breath it tops, and
+after a hold at end-expiration the next breath starts when the hold ends.
+Short synthetic signals, a fraction of a second each (docs/testing.md,
+"Detector stages").
 """
 
 from __future__ import annotations
