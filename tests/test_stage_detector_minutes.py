@@ -7,8 +7,10 @@ holds of 12-19 s, a deeper and quicker recovery after each.  docs/detection.md,
 true one, a hold when its start lies within 3 s of the true one; the polarity
 must come out right.  The full validation replays hundreds of these and is far
 too slow for the mutation run; each minute here takes a few hundredths of a
-second (docs/testing.md, "Detector stages").  The minutes are ones the
-detector gets right that a small change to it got wrong.
+second (docs/testing.md, "Detector stages"); five minutes of the slow
+breathing family (docs/detection.md, "Slow breathing") a tenth.  The
+recordings are ones the detector gets right that a small change to it got
+wrong.
 """
 
 from __future__ import annotations
@@ -42,3 +44,13 @@ def test_a_minute_with_holds_is_scored_as_the_validation_scores_it(kind, rate, s
     assert det.polarity == ("inverted" if invert else "normal")
     assert [e.name for e in events if e.name not in ("breath", "hold_start", "hold_end")] == []
     assert len(named(events, "hold_end")) == s.holds
+
+
+@pytest.mark.parametrize(("rate", "seed"), [(10.0, 2), (10.0, 7), (25.0, 2), (25.0, 7)])
+def test_five_minutes_of_slow_breathing_have_no_hold_and_every_breath(rate, seed):
+    # docs/detection.md, "Slow breathing": 4.5-7 breaths a minute (seed 7 slows to it from 10-16), whose exhales move the
+    # chest less in two seconds than the stillness bar: a would-be hold there must outlast the person's breathing period
+    rec = scenarios.slow_breather(rate, seed, (seed // 2) % 2 == 1)
+    s, events, _ = scored(rec)
+    assert s.false_holds == 0 and named(events, "hold_start") == []
+    assert s.found == s.labelled and s.detected == s.found
