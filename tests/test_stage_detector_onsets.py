@@ -139,3 +139,16 @@ def test_a_full_chest_that_settles_with_large_wobbles_is_held_from_the_top(sign)
     assert [e.name for e in events if e.name != "breath"] == ["hold_start", "hold_end"]
     assert abs(named(events, "hold_start")[0].get("start") - held_from) <= 1.0
     assert abs(named(events, "hold_end")[0].get("end") - held_to) <= 1.0
+
+
+@pytest.mark.parametrize(("rate", "seed"), [(10.0, 2), (10.0, 3), (25.0, 2)])
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_a_full_chest_that_sags_as_far_as_its_small_inhale_slowly_is_held_from_the_top(rate, seed, sign):
+    # a force belt; the last inhale is three quarters of a breath, and the held chest sags by 0.7 of a breath over 4 s:
+    # as large as that inhale, but far slower than the person's exhales, so a sag, and a sag's slow return is no breath
+    b = Builder(rate, seed=seed, sign=sign).breathe(6, belt="force")
+    b.breathe(1, depth=0.75, belt="force", stop="inhaled").held(18.0, chest(Sag(-0.7, 0.5, 4.0))).breathe(5, belt="force")
+    (held_from, _), = b.holds
+    events, _ = run(b.build().samples(), rate=rate)
+    assert [e.name for e in events if e.name != "breath"] == ["hold_start", "hold_end"]
+    assert abs(named(events, "hold_start")[0].get("start") - held_from) <= 0.6
