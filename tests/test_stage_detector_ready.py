@@ -1,5 +1,5 @@
-"""When a hold can first be called: after two breaths of a cold start at any signal scale, and not within a breath
-and a half of someone moving.
+"""When a hold can first be called: after two breaths of a cold start at any signal scale, not within a breath and
+a half of someone moving, and for a slow breather's deep would-be hold, once it outlasts their breathing period.
 
 docs/detection.md, "The jerk": a hold needs three motion-free swings before
 it (two and the half breath into the stillness on a cold start), and
@@ -16,11 +16,17 @@ import math
 import pytest
 
 from breathcue.config import DetectorConfig
+from breathcue.hw.held_chest import HeldChest, Sag
 
 from .test_stage_detector import named, run, samples_of
 from .validation.synth import Builder
 
 RATE = 25.0
+
+
+def chest(*sags: Sag) -> HeldChest:
+    """A full chest held with these sags, a little heartbeat and nothing random."""
+    return HeldChest("inhaled", sags, 0.0, (), 1.0, (), 0.02, 1.1, 0.0)
 
 
 @pytest.mark.parametrize("depth", [0.05, 0.4, 3.0, 20.0])
@@ -65,3 +71,22 @@ def test_a_quick_deep_breath_into_a_hold_after_a_small_one_is_no_one_moving(rate
     events, _ = run(b.build().samples(), rate=rate)
     assert [e.name for e in events if e.name != "breath"] == ["hold_start", "hold_end"]
     assert abs(named(events, "hold_start")[0].get("start") - start) <= 0.6
+
+
+@pytest.mark.parametrize(("rate", "seed", "breaths", "bpm"), [
+    (10.0, 2, 1, 6.0), (10.0, 3, 1, 6.0), (25.0, 1, 1, 6.0), (25.0, 2, 1, 6.0), (25.0, 3, 1, 6.0),  # half breaths give it
+    (10.0, 3, 2, 5.0), (25.0, 3, 2, 5.0), (25.0, 3, 2, 6.0),  # two cycles give it
+])
+def test_a_slow_breathers_deep_hold_is_declared_once_it_outlasts_a_breath_and_a_quarter(rate, seed, breaths, bpm):
+    # docs/detection.md, "Holds": a would-be hold whose chest has gone back half a depth or more is declared once it
+    # also outlasts 1.25 of the person's breathing periods (twice their usual half breath before two cycles are
+    # known): at 5-6 breaths a minute from a cold start, a full chest held 30 s that sags by 0.6 of a breath
+    b = Builder(rate, seed=seed, depth=0.4).breathe(breaths, bpm=bpm, inhale_share=0.4)
+    b.breathe(1, bpm=bpm, inhale_share=0.4, stop="inhaled").held(30.0, chest(Sag(-0.6, 0.5, 3.0))).breathe(4, bpm=bpm)
+    (held_from, _), = b.holds
+    period = b.peaks[1] - b.peaks[0]  # the person's breathing period, as they breathed it
+    events, _ = run(b.build().samples(), rate=rate)
+    assert [e.name for e in events if e.name != "breath"] == ["hold_start", "hold_end"]
+    hold_start = named(events, "hold_start")[0]
+    assert abs(hold_start.get("start") - held_from) <= 1.5
+    assert -1.0 <= (hold_start.t - hold_start.get("start")) - 1.25 * period <= 1.5  # not at the slowest period's
